@@ -1,0 +1,2 @@
+/** The WireGuard device core: peers, allowed-IPs routing, handshakes, sessions and timers, sans-I/O. */
+package dev.gridmesh.protocol.wg;
