@@ -1,0 +1,2 @@
+/** Key commands compatible with wg(8): {@code keygen}, {@code pubkey}, {@code genpsk}. */
+package dev.gridmesh.cli.keys;
