@@ -46,7 +46,7 @@ public final class WgQuickParser {
     private static final Logger log = LoggerFactory.getLogger(WgQuickParser.class);
     private static final Pattern IFNAME = Pattern.compile("[a-zA-Z0-9_=+.-]{1,15}");
     private static final Pattern HOSTNAME = Pattern.compile("[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*\\.?");
-    private static final String KEY_EXPECTED = "expected: 44 base64 characters as printed by wg genkey";
+    private static final String KEY_EXPECTED = "44 base64 characters as printed by wg genkey";
     private static final List<String> INTERFACE_KEYS = List.of("PrivateKey", "Address", "ListenPort", "MTU", "DNS",
             "Table", "PreUp", "PostUp", "PreDown", "PostDown", "SaveConfig", "FwMark");
     private static final List<String> PEER_KEYS = List.of("PublicKey", "PresharedKey", "AllowedIPs", "Endpoint",
@@ -266,11 +266,11 @@ public final class WgQuickParser {
                     try {
                         privateKey = NodePrivateKey.fromBase64(nonEmpty(key, value, KEY_EXPECTED));
                     } catch (IllegalArgumentException e) {
-                        throw new ConfigException(file, lineNo, key, "not a valid key (" + KEY_EXPECTED + ")");
+                        throw new ConfigException(file, lineNo, key, "not a valid key (expected: " + KEY_EXPECTED + ")");
                     }
                 }
                 case "address" -> {
-                    for (String a : list(key, value, "an address with prefix length, e.g. 100.64.0.2/10 or fd7a::2/64")) {
+                    for (String a : list(key, value, "addresses with prefix lengths, e.g. 100.64.0.2/10, fd7a::2/64")) {
                         addresses.add(prefix(key, a, "ADDRESS/BITS, e.g. 100.64.0.2/10 or fd7a::2/64"));
                     }
                 }
@@ -310,7 +310,7 @@ public final class WgQuickParser {
                     try {
                         pk = NodePublicKey.fromBase64(nonEmpty(key, value, KEY_EXPECTED.replace("genkey", "pubkey")));
                     } catch (IllegalArgumentException e) {
-                        throw new ConfigException(file, lineNo, key, "not a valid key (" + KEY_EXPECTED.replace("genkey", "pubkey") + ")");
+                        throw new ConfigException(file, lineNo, key, "not a valid key (expected: " + KEY_EXPECTED.replace("genkey", "pubkey") + ")");
                     }
                     Integer first = peerLines.putIfAbsent(pk, lineNo);
                     if (first != null) {
