@@ -1,6 +1,7 @@
 package dev.gridmesh.protocol.wg;
 
 import dev.gridmesh.crypto.NodePublicKey;
+import dev.gridmesh.crypto.noise.TransportCipher;
 import java.net.InetSocketAddress;
 
 /**
@@ -15,7 +16,7 @@ public final class PacketResult {
     public DropReason dropReason;
 
     /** Per-thread scratch: the data-path cipher, created on first use. */
-    DataCipher cipher;
+    TransportCipher cipher;
 
     void clear() {
         peer = null;
@@ -23,10 +24,10 @@ public final class PacketResult {
         dropReason = null;
     }
 
-    DataCipher cipher() {
-        DataCipher c = cipher;
+    TransportCipher cipher() {
+        TransportCipher c = cipher;
         if (c == null) {
-            c = new DataCipher();
+            c = new TransportCipher();
             cipher = c;
         }
         return c;
