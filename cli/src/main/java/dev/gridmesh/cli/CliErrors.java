@@ -64,7 +64,7 @@ final class CliErrors implements IExecutionExceptionHandler, IParameterException
         if (ex.getCause() != null && ex.getCause().getMessage() != null && !reason.contains(ex.getCause().getMessage())) {
             reason += ": " + ex.getCause().getMessage();
         }
-        return commandPath(qualifiedName).replaceAll(": $", "") + ": " + oneLine(reason);
+        return commandPath(qualifiedName) + oneLine(reason);
     }
 
     /** {@code gridmesh wg-quick up} -> {@code wg-quick up: }; the root alone -> empty. */

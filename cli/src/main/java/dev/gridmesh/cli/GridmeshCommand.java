@@ -4,6 +4,8 @@ import dev.gridmesh.cli.keys.GenpskCommand;
 import dev.gridmesh.cli.keys.KeygenCommand;
 import dev.gridmesh.cli.keys.PubkeyCommand;
 import dev.gridmesh.cli.log.Logging;
+import dev.gridmesh.cli.wgquick.WgQuickCommand;
+import dev.gridmesh.cli.wgquick.WgQuickShowCommand;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Objects;
@@ -23,6 +25,8 @@ import picocli.CommandLine.ScopeType;
                 KeygenCommand.class,
                 PubkeyCommand.class,
                 GenpskCommand.class,
+                WgQuickCommand.class,
+                WgQuickShowCommand.class,
         })
 public final class GridmeshCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
