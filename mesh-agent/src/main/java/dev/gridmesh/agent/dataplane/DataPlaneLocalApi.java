@@ -1,0 +1,42 @@
+package dev.gridmesh.agent.dataplane;
+
+import dev.gridmesh.agent.localapi.LocalApiHandler;
+import dev.gridmesh.agent.localapi.LocalApiProtocol;
+import dev.gridmesh.agent.localapi.ShowResponse;
+import dev.gridmesh.protocol.net.IpPrefix;
+import dev.gridmesh.protocol.wg.WgPeerStatus;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The local API operations a data plane serves: {@code show}. Pass {@link #handlers} to {@code LocalApiServer.start}. */
+public final class DataPlaneLocalApi {
+    private DataPlaneLocalApi() {
+    }
+
+    public static Map<String, LocalApiHandler> handlers(DataPlane dataPlane) {
+        return Map.of(LocalApiProtocol.OP_SHOW, params -> show(dataPlane.status()));
+    }
+
+    /** The {@code show} result for a status snapshot. */
+    public static ShowResponse show(DataPlaneStatus s) {
+        List<ShowResponse.PeerInfo> peers = new ArrayList<>();
+        for (WgPeerStatus p : s.peers()) {
+            peers.add(new ShowResponse.PeerInfo(p.publicKey().toBase64(), endpoint(p.endpoint()),
+                    p.allowedIps().stream().map(IpPrefix::toString).toList(), p.lastHandshakeEpochMillis(),
+                    p.rxBytes(), p.txBytes(), p.persistentKeepaliveSeconds(), p.hasPresharedKey()));
+        }
+        return new ShowResponse(new ShowResponse.InterfaceInfo(s.interfaceName(), s.publicKey().toBase64(),
+                s.listenPort(), s.addresses().stream().map(IpPrefix::toHostString).toList(), s.mtu()), peers);
+    }
+
+    /** {@code 1.2.3.4:51820} or {@code [2001:db8::1]:51820}; null when unknown. */
+    public static String endpoint(InetSocketAddress a) {
+        if (a == null) {
+            return null;
+        }
+        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}
