@@ -1,0 +1,224 @@
+package dev.gridmesh.relay.server;
+
+import dev.gridmesh.nat.stun.StunServer;
+import dev.gridmesh.nat.stun.StunUdpServer;
+import dev.gridmesh.relay.admin.AdminServer;
+import dev.gridmesh.relay.store.H2Store;
+import dev.gridmesh.relay.store.Store;
+import dev.gridmesh.relay.store.StoreException;
+import dev.gridmesh.relay.tls.RelayCertificate;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running relay: TLS on one TCP port (HTTP upgrade to the frame protocol, {@code /healthz}), STUN on UDP, the
+ * store and the admin socket in the state dir. {@link #start} returns once everything listens; {@link #close}
+ * stops it (connections get Error(SHUTTING_DOWN)).
+ */
+public final class RelayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
+
+    private final RelayConfig config;
+    private final Store store;
+    private final ExecutorService storeExecutor;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel serverChannel;
+    private final StunUdpServer stun;
+    private final AdminServer admin;
+    private final RelayContext rc;
+    private final RelayAdmin relayAdmin;
+    private final String pin;
+    private final boolean epoll;
+
+    private RelayServer(RelayConfig config, Store store, ExecutorService storeExecutor, EventLoopGroup boss,
+                        EventLoopGroup workers, Channel serverChannel, StunUdpServer stun, AdminServer admin,
+                        RelayContext rc, RelayAdmin relayAdmin, String pin, boolean epoll) {
+        this.config = config;
+        this.store = store;
+        this.storeExecutor = storeExecutor;
+        this.boss = boss;
+        this.workers = workers;
+        this.serverChannel = serverChannel;
+        this.stun = stun;
+        this.admin = admin;
+        this.rc = rc;
+        this.relayAdmin = relayAdmin;
+        this.pin = pin;
+        this.epoll = epoll;
+    }
+
+    /** Opens the store, loads or makes the certificate, binds TCP (and UDP for STUN), starts the admin socket. */
+    public static RelayServer start(RelayConfig config, Clock clock) throws IOException, StoreException {
+        Path dir = config.stateDir();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        SecureRandom random = new SecureRandom();
+        RelayCertificate cert = config.certFile() != null
+                ? RelayCertificate.load(config.certFile(), config.keyFile())
+                : RelayCertificate.loadOrCreate(dir, clock.instant(), random);
+        SslContext ssl = SslContextBuilder.forServer(cert.key(), cert.chain())
+                .sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.3")
+                .build();
+        Store store = H2Store.open(dir);
+        ExecutorService storeExecutor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "relay-store");
+            t.setDaemon(true);
+            return t;
+        });
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup boss = null;
+        EventLoopGroup workers = null;
+        StunUdpServer stun = null;
+        AdminServer admin = null;
+        Channel ch = null;
+        try {
+            RelayHub hub = new RelayHub(store.nodes());
+            RelayContext rc = new RelayContext(config, new RelayMetrics(), hub, store, storeExecutor, clock, random);
+            boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            workers = new MultiThreadIoEventLoopGroup(0, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(config.writeLowWater(), config.writeHighWater()))
+                    .childHandler(new RelayChannelInitializer(ssl, rc));
+            var f = b.bind(config.listen()).awaitUninterruptibly();
+            if (!f.isSuccess()) {
+                BindException e = new BindException("relay: cannot listen on tcp " + config.listen() + ": " + f.cause().getMessage());
+                e.initCause(f.cause());
+                throw e;
+            }
+            ch = f.channel();
+            if (config.stunListen() != null) {
+                stun = StunUdpServer.bind(new StunServer("gridmesh relay", null), config.stunListen());
+            }
+            RelayAdmin relayAdmin = new RelayAdmin(rc);
+            if (config.adminSocket()) {
+                admin = AdminServer.start(AdminServer.socketPath(dir), relayAdmin);
+            }
+            RelayServer s = new RelayServer(config, store, storeExecutor, boss, workers, ch, stun, admin, rc, relayAdmin,
+                    cert.pin(), epoll);
+            log.info("relay: listening on tcp {} ({}), stun {}, pin {}", s.tcpAddress(), epoll ? "epoll" : "nio",
+                    stun == null ? "off" : stun.localAddresses(), s.pin);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            if (admin != null) {
+                admin.close();
+            }
+            if (stun != null) {
+                stun.close();
+            }
+            if (ch != null) {
+                ch.close().awaitUninterruptibly();
+            }
+            if (boss != null) {
+                boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            if (workers != null) {
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            storeExecutor.shutdownNow();
+            store.close();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress tcpAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** The bound STUN address, or null when STUN is off. */
+    public InetSocketAddress stunAddress() {
+        return stun == null ? null : stun.localAddresses().getFirst();
+    }
+
+    /** The certificate pin agents use: {@code sha256:<hex of the leaf's DER>}. */
+    public String pin() {
+        return pin;
+    }
+
+    public boolean epoll() {
+        return epoll;
+    }
+
+    public RelayConfig config() {
+        return config;
+    }
+
+    public RelayMetrics metrics() {
+        return rc.metrics();
+    }
+
+    public StunServer stunEngine() {
+        return stun == null ? null : stun.engine();
+    }
+
+    public RelayHub hub() {
+        return rc.hub();
+    }
+
+    /** The in-process admin operations (the admin socket calls the same). */
+    public RelayAdmin admin() {
+        return relayAdmin;
+    }
+
+    /** The admin socket's path, or null when it is off. */
+    public Path adminSocket() {
+        return admin == null ? null : admin.path();
+    }
+
+    @Override
+    public void close() {
+        if (admin != null) {
+            admin.close();
+        }
+        serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        rc.hub().closeAll(RelayCounter.SHUTDOWN, "relay shutting down");
+        if (stun != null) {
+            stun.close();
+        }
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        storeExecutor.shutdown();
+        try {
+            storeExecutor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            store.close();
+        } catch (StoreException e) {
+            log.warn("relay: {}", e.getMessage());
+        }
+    }
+}

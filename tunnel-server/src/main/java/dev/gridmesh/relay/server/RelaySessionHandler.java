@@ -1,0 +1,361 @@
+package dev.gridmesh.relay.server;
+
+import dev.gridmesh.crypto.NodePublicKey;
+import dev.gridmesh.protocol.relay.ControlMessage;
+import dev.gridmesh.protocol.relay.FrameType;
+import dev.gridmesh.protocol.relay.Frames;
+import dev.gridmesh.protocol.relay.RegistrationProof;
+import dev.gridmesh.protocol.relay.RelayDecodeException;
+import dev.gridmesh.relay.store.JoinTokens;
+import dev.gridmesh.relay.store.NodeRecord;
+import dev.gridmesh.relay.store.Registration;
+import dev.gridmesh.relay.store.StoreException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent connection after the HTTP upgrade. A state machine:
+ *
+ * <pre>
+ *  AWAIT_REGISTER --Register, proof ok--> REGISTERING --store admits--> AUTHENTICATED
+ *        |                                     |                              |
+ *        +--- anything else / bad proof -------+--- refused / any frame ------+--- bad frame, 2nd Register,
+ *                                                                                  idle, removed, replaced --> CLOSED
+ * </pre>
+ *
+ * On the upgrade it sends ServerHello (fresh ephemeral key and challenge). Every refusal is counted by
+ * {@link RelayCounter}, logged with its reason, answered with an Error message and ends the connection; drops
+ * ({@link RelayCounter.Kind#DROP}) discard one frame. Relayed packets are forwarded to the destination's connection
+ * with the key rewritten to the source's (in place, no copy), or dropped when the destination is offline or its
+ * outbound buffer is above the high water mark: the relay never queues without bound.
+ *
+ * <p>All state is touched on the channel's event loop except {@link #state} (volatile: the store thread sets
+ * AUTHENTICATED). Not shareable.
+ */
+final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements RelaySession {
+    private static final Logger log = LoggerFactory.getLogger(RelaySessionHandler.class);
+
+    enum State { AWAIT_REGISTER, REGISTERING, AUTHENTICATED, CLOSED }
+
+    private final RelayContext rc;
+    private final RegistrationProof proof;
+    private final List<Channel> toFlush = new ArrayList<>(4);
+    private volatile State state = State.AWAIT_REGISTER;
+    private volatile NodePublicKey nodeKey;
+    private volatile String nodeName;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> authDeadline;
+    private int idleTicks;
+    private long pingNonce;
+
+    RelaySessionHandler(RelayContext rc) {
+        this.rc = rc;
+        this.proof = new RegistrationProof(rc.random());
+    }
+
+    State state() {
+        return state;
+    }
+
+    @Override
+    public NodePublicKey nodeKey() {
+        return nodeKey;
+    }
+
+    @Override
+    public Channel channel() {
+        return ctx.channel();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        pingNonce = rc.random().nextLong();
+        ctx.writeAndFlush(RelayFrame.control(proof.hello()));
+        long ms = rc.config().authTimeout().toMillis();
+        authDeadline = ctx.executor().schedule(() -> {
+            if (state == State.AWAIT_REGISTER || state == State.REGISTERING) {
+                refuse(RelayCounter.AUTH_TIMEOUT, "no successful registration within " + ms + " ms");
+            }
+        }, ms, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        idleTicks = 0;
+        try {
+            if (state == State.CLOSED) {
+                return;
+            }
+            switch (msg) {
+                case BadFrame(RelayDecodeException e) -> refuse(switch (e.reason()) {
+                    case BAD_VERSION -> RelayCounter.FRAME_BAD_VERSION;
+                    case UNKNOWN_FRAME_TYPE -> RelayCounter.FRAME_UNKNOWN_TYPE;
+                    case FRAME_TOO_LARGE -> RelayCounter.FRAME_TOO_LARGE;
+                    default -> RelayCounter.FRAME_MALFORMED;
+                }, e.getMessage());
+                case RelayFrame f -> frame(f);
+                default -> refuse(RelayCounter.CONNECTION_ERROR, "unexpected " + msg.getClass().getSimpleName());
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void frame(RelayFrame f) {
+        if (f.type() == FrameType.CONTROL) {
+            ControlMessage m;
+            try {
+                m = ControlMessage.parse(f.content().nioBuffer());
+            } catch (RelayDecodeException e) {
+                refuse(RelayCounter.FRAME_MALFORMED, "control message: " + e.getMessage());
+                return;
+            }
+            control(m);
+            return;
+        }
+        if (state != State.AUTHENTICATED) {
+            refuse(RelayCounter.FRAME_BEFORE_AUTH, f.type() + " frame before authentication");
+            return;
+        }
+        switch (f.type()) {
+            case PACKET -> forward(f);
+            case STREAM_OPEN -> {
+                rc.metrics().increment(RelayCounter.STREAM_UNSUPPORTED);
+                ByteBuf code = Unpooled.buffer(2).writeShort(1);
+                ctx.writeAndFlush(new RelayFrame(FrameType.STREAM_RESET, f.streamId(), code));
+            }
+            default -> rc.metrics().increment(RelayCounter.STREAM_UNSUPPORTED);
+        }
+    }
+
+    private void control(ControlMessage m) {
+        State s = state;
+        if (m instanceof ControlMessage.Register r) {
+            if (s == State.AWAIT_REGISTER) {
+                register(r);
+            } else {
+                refuse(RelayCounter.REGISTRATION_REPLAYED, "second Register on this connection (" + r.nodeKey().shortString() + ")");
+            }
+            return;
+        }
+        if (s != State.AUTHENTICATED) {
+            refuse(RelayCounter.FRAME_BEFORE_AUTH, m.getClass().getSimpleName() + " before authentication");
+            return;
+        }
+        switch (m) {
+            case ControlMessage.Ping p -> ctx.writeAndFlush(RelayFrame.control(new ControlMessage.Pong(p.nonce())));
+            case ControlMessage.Pong ignored -> { /* liveness already noted */ }
+            case ControlMessage.SetEndpoints se -> {
+                NodePublicKey key = nodeKey;
+                try {
+                    rc.storeExecutor().execute(() -> rc.hub().endpoints(this, se.endpoints(), rc.clock().instant())
+                            .ifPresent(n -> {
+                                try {
+                                    rc.store().updateSeen(key, n.lastSeen(), n.endpoints());
+                                } catch (StoreException e) {
+                                    log.warn("{}: store endpoints: {}", nodeName, e.getMessage());
+                                }
+                            }));
+                } catch (RejectedExecutionException e) {
+                    // shutting down
+                }
+            }
+            case ControlMessage.Error e -> refuse(RelayCounter.PEER_ERROR, "agent sent error " + e.code() + ": " + e.message());
+            default -> {
+                rc.metrics().increment(RelayCounter.UNEXPECTED_MESSAGE);
+                log.debug("{}: dropped unexpected {}", nodeName, m.getClass().getSimpleName());
+            }
+        }
+    }
+
+    private void register(ControlMessage.Register r) {
+        if (!proof.verify(r)) {
+            refuse(RelayCounter.AUTH_FAILED, "proof of key possession does not verify for " + r.nodeKey().shortString()
+                    + " (forged key or registration replayed from another connection)");
+            return;
+        }
+        proof.destroy();
+        state = State.REGISTERING;
+        nodeKey = r.nodeKey();
+        byte[] tokenHash = r.joinToken().isEmpty() ? null : JoinTokens.hash(r.joinToken());
+        try {
+            rc.storeExecutor().execute(() -> admit(r, tokenHash));
+        } catch (RejectedExecutionException e) {
+            refuse(RelayCounter.STORE_ERROR, "relay shutting down");
+        }
+    }
+
+    /** On the store thread. */
+    private void admit(ControlMessage.Register r, byte[] tokenHash) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        Registration result;
+        try {
+            result = rc.store().register(r.nodeKey(), r.hostname(), tokenHash, rc.config().overlayRange(), rc.clock().instant());
+        } catch (StoreException e) {
+            refuse(RelayCounter.STORE_ERROR, e.getMessage());
+            return;
+        }
+        switch (result) {
+            case Registration.Refused(var code, String reason) -> refuse(switch (code) {
+                case TOKEN_EXPIRED -> RelayCounter.TOKEN_EXPIRED;
+                case TOKEN_USED_UP -> RelayCounter.TOKEN_USED_UP;
+                case UNKNOWN_NODE -> RelayCounter.UNKNOWN_NODE;
+                case ADDRESS_EXHAUSTED -> RelayCounter.ADDRESS_EXHAUSTED;
+                default -> RelayCounter.TOKEN_INVALID;
+            }, reason);
+            case Registration.Admitted(NodeRecord n, boolean created) -> {
+                nodeName = n.name();
+                state = State.AUTHENTICATED;
+                rc.metrics().increment(created ? RelayCounter.NODES_ADMITTED : RelayCounter.NODES_AUTHENTICATED);
+                log.info("{}: {} {} as {} ({})", remote(), created ? "admitted" : "authenticated", n.nodeKey().shortString(),
+                        n.name(), n.overlayIp().getHostAddress());
+                ctx.channel().writeAndFlush(RelayFrame.control(new ControlMessage.RegisterOk(n.name(), n.overlayIp(),
+                        rc.config().overlayRange().bits())));
+                rc.hub().online(this, n, created);
+            }
+        }
+    }
+
+    private void forward(RelayFrame f) {
+        ByteBuf p = f.content();
+        if (p.readableBytes() < Frames.PACKET_KEY_SIZE) {
+            rc.metrics().increment(RelayCounter.PACKET_TOO_SHORT);
+            return;
+        }
+        byte[] k = new byte[Frames.PACKET_KEY_SIZE];
+        p.getBytes(p.readerIndex(), k);
+        RelaySession dst = rc.hub().route(NodePublicKey.fromBytes(k));
+        if (dst == null) {
+            rc.metrics().increment(RelayCounter.PACKET_NO_DESTINATION);
+            return;
+        }
+        Channel dc = dst.channel();
+        if (!dc.isWritable()) {
+            rc.metrics().increment(RelayCounter.PACKET_DESTINATION_SLOW);
+            return;
+        }
+        nodeKey.copyTo(k, 0);
+        p.setBytes(p.readerIndex(), k);
+        rc.metrics().increment(RelayCounter.PACKETS_RELAYED);
+        rc.metrics().add(RelayCounter.BYTES_RELAYED, p.readableBytes() - Frames.PACKET_KEY_SIZE);
+        dc.write(new RelayFrame(FrameType.PACKET, 0, p.retain()), dc.voidPromise());
+        if (!toFlush.contains(dc)) {
+            toFlush.add(dc);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        for (Channel c : toFlush) {
+            c.flush();
+        }
+        toFlush.clear();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void sendControl(ControlMessage m) {
+        Channel c = ctx.channel();
+        if (!c.isActive()) {
+            return;
+        }
+        if (c.bytesBeforeWritable() > rc.config().controlQueueLimit()) {
+            refuse(RelayCounter.SLOW_CONSUMER, c.bytesBeforeWritable() + " bytes queued and not read");
+            return;
+        }
+        c.writeAndFlush(RelayFrame.control(m), c.voidPromise());
+    }
+
+    @Override
+    public void refuse(RelayCounter reason, String detail) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> refuse(reason, detail));
+            return;
+        }
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        rc.metrics().increment(reason);
+        log.info("{}: refused {}: {}: {}", remote(), nodeName == null ? (nodeKey == null ? "-" : nodeKey.shortString()) : nodeName,
+                reason, detail);
+        Channel c = ctx.channel();
+        if (reason.errorCode() != null && c.isActive() && c.isWritable()) {
+            c.writeAndFlush(RelayFrame.control(ControlMessage.Error.of(reason.errorCode(), detail)))
+                    .addListener(ChannelFutureListener.CLOSE);
+            // a peer that never reads must not keep the connection open
+            ctx.executor().schedule(() -> { c.close(); }, 2, TimeUnit.SECONDS);
+        } else {
+            c.close();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            idleTicks++;
+            long silentMs = idleTicks * rc.config().pingInterval().toMillis();
+            if (silentMs >= rc.config().deadAfter().toMillis()) {
+                refuse(RelayCounter.IDLE_TIMEOUT, "nothing received for " + silentMs + " ms");
+            } else if (state == State.AUTHENTICATED) {
+                ctx.writeAndFlush(RelayFrame.control(new ControlMessage.Ping(++pingNonce)));
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State was = state;
+        state = State.CLOSED;
+        proof.destroy();
+        if (authDeadline != null) {
+            authDeadline.cancel(false);
+        }
+        if (was == State.AUTHENTICATED || was == State.CLOSED && nodeName != null) {
+            try {
+                rc.storeExecutor().execute(() -> rc.hub().offline(this, rc.clock().instant()).ifPresent(n -> {
+                    try {
+                        rc.store().updateSeen(n.nodeKey(), n.lastSeen(), n.endpoints());
+                    } catch (StoreException e) {
+                        log.warn("{}: store last seen: {}", n.name(), e.getMessage());
+                    }
+                }));
+            } catch (RejectedExecutionException e) {
+                // shutting down
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state != State.CLOSED) {
+            state = State.CLOSED;
+            rc.metrics().increment(RelayCounter.CONNECTION_ERROR);
+            log.info("{}: closed {}: {}", remote(), nodeName == null ? "-" : nodeName, cause.toString());
+        }
+        ctx.close();
+    }
+
+    private Object remote() {
+        return ctx.channel().remoteAddress();
+    }
+}
