@@ -56,7 +56,7 @@ public final class InterfaceConfigurator {
         return installed;
     }
 
-    /** The routes {@link #up} would install, in order: deduplicated, longest prefix first, /0 and own subnets left out. */
+    /** The routes {@link #up} would install, in order: deduplicated, IPv4 then IPv6, longest prefix first, /0 and own subnets left out. */
     public static List<IpPrefix> routesToInstall(List<IpPrefix> addresses, Collection<IpPrefix> routes) {
         Set<IpPrefix> own = new LinkedHashSet<>();
         for (IpPrefix a : addresses) {
@@ -71,7 +71,7 @@ public final class InterfaceConfigurator {
                 out.add(r);
             }
         }
-        out.sort((x, y) -> Integer.compare(y.bits(), x.bits()));
+        out.sort((x, y) -> x.isIpv4() != y.isIpv4() ? (x.isIpv4() ? -1 : 1) : Integer.compare(y.bits(), x.bits()));
         return out;
     }
 
