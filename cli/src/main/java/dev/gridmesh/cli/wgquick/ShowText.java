@@ -3,6 +3,7 @@ package dev.gridmesh.cli.wgquick;
 import dev.gridmesh.agent.localapi.ShowResponse;
 import dev.gridmesh.agent.localapi.ShowResponse.InterfaceInfo;
 import dev.gridmesh.agent.localapi.ShowResponse.PeerInfo;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,6 +26,27 @@ final class ShowText {
         if (i.listenPort() != 0) {
             sb.append("  listening port: ").append(i.listenPort()).append('\n');
         }
+        peers(sb, r, nowEpochMillis);
+        return sb.toString();
+    }
+
+    /** What {@code wg-quick up} prints once the interface is up: the show form plus addresses, MTU, file, socket. */
+    static String formatUp(ShowResponse r, Path file, Path socket) {
+        StringBuilder sb = new StringBuilder();
+        InterfaceInfo i = r.iface();
+        sb.append("interface: ").append(i.name()).append('\n');
+        sb.append("  config: ").append(file).append('\n');
+        sb.append("  public key: ").append(i.publicKey()).append('\n');
+        sb.append("  listening port: ").append(i.listenPort()).append('\n');
+        sb.append("  addresses: ").append(i.addresses().isEmpty() ? "(none)" : String.join(", ", i.addresses()))
+                .append('\n');
+        sb.append("  mtu: ").append(i.mtu()).append('\n');
+        sb.append("  control socket: ").append(socket).append('\n');
+        peers(sb, r, 0);
+        return sb.toString();
+    }
+
+    private static void peers(StringBuilder sb, ShowResponse r, long nowEpochMillis) {
         List<PeerInfo> peers = new ArrayList<>(r.peers());
         peers.sort(Comparator.comparingLong(PeerInfo::latestHandshakeEpochMillis).reversed());
         for (PeerInfo p : peers) {
@@ -50,7 +72,6 @@ final class ShowText {
                         .append('\n');
             }
         }
-        return sb.toString();
     }
 
     /** wg's pretty time: {@code 1 minute, 5 seconds ago}; {@code Now} within the same second. */

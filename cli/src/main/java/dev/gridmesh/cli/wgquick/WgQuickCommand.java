@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code gridmesh wg-quick}: the noun; its verbs are {@code up}, {@code down}, {@code show}. */
 @Command(name = "wg-quick", mixinStandardHelpOptions = true,
         description = "Run a WireGuard interface from a wg-quick(8) file, compatible with WireGuard peers.",
-        subcommands = {WgQuickShowCommand.class})
+        subcommands = {WgQuickUpCommand.class, WgQuickDownCommand.class, WgQuickShowCommand.class})
 public final class WgQuickCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

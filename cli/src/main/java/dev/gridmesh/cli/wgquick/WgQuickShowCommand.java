@@ -26,10 +26,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "show", mixinStandardHelpOptions = true,
         description = {"Show running gridmesh interfaces and their peers, like `wg show`.",
                 "Without IFNAME, every interface with a socket in /run/gridmesh is shown."},
-        footer = {"", "--json prints schema version 1, documented in docs/cli.md:",
-                "  {\"schemaVersion\":1,\"interfaces\":[{\"name\",\"publicKey\",\"listenPort\",\"addresses\",\"mtu\",",
+        footer = {"", "--json prints schema version 1 (docs/cli.md). With IFNAME, one interface:",
+                "  {\"schemaVersion\":1,\"name\",\"publicKey\",\"listenPort\",\"addresses\",\"mtu\",",
                 "   \"peers\":[{\"publicKey\",\"presharedKey\",\"endpoint\",\"allowedIps\",\"latestHandshake\",",
-                "   \"latestHandshakeEpochMillis\",\"rxBytes\",\"txBytes\",\"persistentKeepaliveSeconds\"}]}]}"})
+                "   \"latestHandshakeEpochMillis\",\"rxBytes\",\"txBytes\",\"persistentKeepaliveSeconds\"}]}",
+                "Without IFNAME: {\"schemaVersion\":1,\"interfaces\":[ the same objects, without schemaVersion ]}"})
 public final class WgQuickShowCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(WgQuickShowCommand.class);
 
@@ -75,7 +76,7 @@ public final class WgQuickShowCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.print(ShowJson.format(shows));
+            out.print(target != null ? ShowJson.formatOne(shows.getFirst()) : ShowJson.formatAll(shows));
         } else {
             long now = System.currentTimeMillis();
             for (int i = 0; i < shows.size(); i++) {
