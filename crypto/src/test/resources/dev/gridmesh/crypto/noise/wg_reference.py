@@ -94,12 +94,13 @@ payload = bytes(range(32))
 msg4 = bytes([4, 0, 0, 0]) + R_idx.to_bytes(4, "little") + (0).to_bytes(8, "little") + AEAD(T_send_i, 0, payload, b"")
 keepalive = bytes([4, 0, 0, 0]) + R_idx.to_bytes(4, "little") + (1).to_bytes(8, "little") + AEAD(T_send_i, 1, b"", b"")
 
-for name, v in [("Si", Si), ("Sr", Sr), ("Ei", Ei), ("Er", Er), ("Q", Q), ("TS", TS), ("msg1", msg1),
-                ("msg2", msg2), ("T_send_i", T_send_i), ("T_recv_i", T_recv_i), ("msg4", msg4),
-                ("keepalive", keepalive)]:
-    print(name, v.hex())
-print("blake2s_abc", HASH(b"abc").hex())
-print("hmac_blake2s_key_jefe", HMAC(b"Jefe", b"what do ya want for nothing?").hex())
-k1 = KDF(3, bytes(32), b"input")
-print("kdf3_zero_input", k1[0].hex(), k1[1].hex(), k1[2].hex())
-print("mac_key32_abc", MAC(bytes(range(32)), b"abc").hex())
+if __name__ == "__main__":
+    for name, v in [("Si", Si), ("Sr", Sr), ("Ei", Ei), ("Er", Er), ("Q", Q), ("TS", TS), ("msg1", msg1),
+                    ("msg2", msg2), ("T_send_i", T_send_i), ("T_recv_i", T_recv_i), ("msg4", msg4),
+                    ("keepalive", keepalive)]:
+        print(name, v.hex())
+    print("blake2s_abc", HASH(b"abc").hex())
+    print("hmac_blake2s_key_jefe", HMAC(b"Jefe", b"what do ya want for nothing?").hex())
+    k1 = KDF(3, bytes(32), b"input")
+    print("kdf3_zero_input", k1[0].hex(), k1[1].hex(), k1[2].hex())
+    print("mac_key32_abc", MAC(bytes(range(32)), b"abc").hex())
