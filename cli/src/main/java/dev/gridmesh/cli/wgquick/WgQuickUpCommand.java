@@ -135,11 +135,12 @@ public final class WgQuickUpCommand implements Callable<Integer> {
             log.info("{}: stopping ({})", name, why);
             return 0;
         } finally {
-            if (api != null) {
-                api.close();
-            }
+            // interface first, socket last: `wg-quick down` returns when the socket is gone, so the interface is too
             if (dp != null) {
                 dp.close();
+            }
+            if (api != null) {
+                api.close();
             }
             signals.restore();
         }
