@@ -54,6 +54,8 @@ final class EnginePair {
     /** Every datagram put on the wire, in order: [from side name, bytes]. */
     final List<Sent> log = new ArrayList<>();
     Predicate<Sent> lose = s -> false;
+    /** Deliver with {@code from == null}, as packets that came over the relay. */
+    boolean viaRelay;
 
     record Sent(String from, byte[] datagram, long at) {
         int type() {
@@ -99,7 +101,8 @@ final class EnginePair {
         }
         Side to = from.other;
         ByteBuffer dst = ByteBuffer.allocate(datagram.length + 64);
-        Action act = to.engine.decapsulate(from.address, ByteBuffer.wrap(datagram), dst, now, to.result);
+        Action act = to.engine.decapsulate(viaRelay ? null : from.address, ByteBuffer.wrap(datagram), dst, now,
+                to.result);
         if (act == Action.WRITE_TUN) {
             to.tun.add(copy(dst));
         } else if (act == Action.SEND) {
@@ -132,6 +135,20 @@ final class EnginePair {
             b.engine.tick(now);
             pump();
         }
+    }
+
+    /** A handshake, then one packet each way: both sides hold a confirmed session. */
+    EnginePair establish() {
+        a.send(aToB(20));
+        b.send(bToA(20));
+        if (a.tun.size() != 1 || b.tun.size() != 1) {
+            throw new AssertionError("no session: a.tun=" + a.tun.size() + " b.tun=" + b.tun.size());
+        }
+        return this;
+    }
+
+    List<Sent> sent(String from, int type) {
+        return log.stream().filter(s -> s.from.equals(from) && s.type() == type).toList();
     }
 
     long count(String from, int type) {
