@@ -43,10 +43,13 @@ final class HttpUpgradeHandler extends SimpleChannelInboundHandler<FullHttpReque
         this.rc = rc;
     }
 
-    /** TLS handshake and upgrade must be done by the deadline, however slowly the bytes trickle in. */
+    /**
+     * The upgrade must be done by twice the handshake timeout after connect, however slowly the bytes trickle in
+     * (the TLS handshake alone has the handshake timeout, counted as TLS_HANDSHAKE_TIMEOUT).
+     */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        long ms = rc.config().handshakeTimeout().toMillis();
+        long ms = 2 * rc.config().handshakeTimeout().toMillis();
         deadline = ctx.executor().schedule(() -> {
             if (ctx.channel().isActive()) {
                 rc.metrics().increment(RelayCounter.HTTP_TIMEOUT);

@@ -41,6 +41,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -102,7 +103,7 @@ public final class RelayCertificate {
         }
         Files.createDirectories(stateDir);
         RelayCertificate made = selfSigned(now, random);
-        writePrivate(key, pem(made.key));
+        writePrivate(key, pem(new JcaPKCS8Generator(made.key, null).generate()));
         Files.writeString(cert, pem(made.leaf()), StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW);
         return made;
     }
@@ -151,7 +152,7 @@ public final class RelayCertificate {
             Object o = p.readObject();
             JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
             key = switch (o) {
-                case PEMKeyPair kp -> conv.getKeyPair(kp).getPrivate();
+                case PEMKeyPair kp -> conv.getPrivateKey(kp.getPrivateKeyInfo());
                 case PrivateKeyInfo pki -> conv.getPrivateKey(pki);
                 case null, default -> throw new IOException(keyPem + ": no unencrypted private key (expected: PEM PRIVATE KEY)");
             };
