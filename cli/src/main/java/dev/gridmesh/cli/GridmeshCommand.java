@@ -76,7 +76,12 @@ public final class GridmeshCommand implements Runnable {
 
     /** A command line set up with gridmesh's error handling: one line per failure, exit 1 failure, 2 usage. */
     public static CommandLine commandLine(GridmeshCommand root) {
-        CommandLine cl = new CommandLine(root);
+        return commandLine(root, CommandLine.defaultFactory());
+    }
+
+    /** The same, creating subcommands with {@code factory} (tests inject fakes into commands this way). */
+    public static CommandLine commandLine(GridmeshCommand root, CommandLine.IFactory factory) {
+        CommandLine cl = new CommandLine(root, factory);
         CliErrors errors = new CliErrors(root);
         cl.setExecutionExceptionHandler(errors);
         cl.setParameterExceptionHandler(errors);
@@ -89,7 +94,13 @@ public final class GridmeshCommand implements Runnable {
 
     /** Runs with the given standard streams; for tests and embedding. */
     public static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = commandLine(new GridmeshCommand(in));
+        return run(CommandLine.defaultFactory(), in, out, err, args);
+    }
+
+    /** Runs with the given standard streams and subcommand factory; for tests. */
+    public static int run(CommandLine.IFactory factory, InputStream in, PrintWriter out, PrintWriter err,
+            String... args) {
+        CommandLine cl = commandLine(new GridmeshCommand(in), factory);
         cl.setOut(out);
         cl.setErr(err);
         try {
