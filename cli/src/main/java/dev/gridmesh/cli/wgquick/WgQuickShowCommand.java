@@ -26,11 +26,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "show", mixinStandardHelpOptions = true,
         description = {"Show running gridmesh interfaces and their peers, like `wg show`.",
                 "Without IFNAME, every interface with a socket in /run/gridmesh is shown."},
-        footer = {"", "--json prints schema version 1 (docs/cli.md). With IFNAME, one interface:",
-                "  {\"schemaVersion\":1,\"name\",\"publicKey\",\"listenPort\",\"addresses\",\"mtu\",",
-                "   \"peers\":[{\"publicKey\",\"presharedKey\",\"endpoint\",\"allowedIps\",\"latestHandshake\",",
-                "   \"latestHandshakeEpochMillis\",\"rxBytes\",\"txBytes\",\"persistentKeepaliveSeconds\"}]}",
-                "Without IFNAME: {\"schemaVersion\":1,\"interfaces\":[ the same objects, without schemaVersion ]}"})
+        footer = {"", "--json: schema version 1 (docs/cli.md). With IFNAME, one interface object:",
+                "  schemaVersion, name, publicKey, listenPort, addresses, mtu, peers",
+                "  peers[]: publicKey, presharedKey, endpoint, allowedIps, latestHandshake,",
+                "           latestHandshakeEpochMillis, rxBytes, txBytes, persistentKeepaliveSeconds",
+                "Without IFNAME: {schemaVersion, interfaces: [interface objects without schemaVersion]}"})
 public final class WgQuickShowCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(WgQuickShowCommand.class);
 
