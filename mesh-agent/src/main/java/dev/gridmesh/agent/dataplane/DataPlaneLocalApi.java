@@ -16,7 +16,22 @@ public final class DataPlaneLocalApi {
     }
 
     public static Map<String, LocalApiHandler> handlers(DataPlane dataPlane) {
-        return Map.of(LocalApiProtocol.OP_SHOW, params -> show(dataPlane.status()));
+        return Map.of(LocalApiProtocol.OP_SHOW, params -> show(dataPlane.status()),
+                LocalApiProtocol.OP_STATS, params -> stats(dataPlane.status()));
+    }
+
+    /** The {@code stats} result: transport and non-zero drop counters by reason. */
+    public static Stats stats(DataPlaneStatus s) {
+        return new Stats(s.interfaceName(), s.transport(), s.drops());
+    }
+
+    /**
+     * Result of {@code stats}.
+     *
+     * @param transport {@code epoll} or {@code nio}
+     * @param drops     {@code engine.<DropReason>} and {@code io.<IoDrop>} counters, only non-zero ones
+     */
+    public record Stats(String interfaceName, String transport, Map<String, Long> drops) {
     }
 
     /** The {@code show} result for a status snapshot. */

@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 public final class LocalApiProtocol {
     /** Operation: the interface and its peers ({@link ShowResponse}). */
     public static final String OP_SHOW = "show";
+    /** Operation: drop counters and transport ({@code {"interfaceName":..,"transport":"epoll","drops":{..}}}). */
+    public static final String OP_STATS = "stats";
     /** Longest request or response line accepted. */
     public static final int MAX_LINE_BYTES = 1 << 20;
 
