@@ -152,6 +152,18 @@ class WgQuickParserTest {
     }
 
     @Test
+    void shippedExampleParses() throws ConfigException { // docs/examples/wg0.conf, the commented example
+        Path example = Path.of("..", "docs", "examples", "wg0.conf");
+        WgQuickConfig c = parser.parse(example, warn);
+        assertThat(c.interfaceName()).isEqualTo("wg0");
+        assertThat(c.listenPort()).isEqualTo(51820);
+        assertThat(c.addresses()).hasSize(2);
+        assertThat(c.peers()).hasSize(2);
+        assertThat(c.peers().get(1).persistentKeepaliveSeconds()).isEqualTo(25);
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
     void minimalFileGetsDefaults() throws ConfigException {
         WgQuickConfig c = parser.parse(fixture("good", "minimal.conf"), warn);
         assertThat(c.interfaceName()).isEqualTo("minimal");
