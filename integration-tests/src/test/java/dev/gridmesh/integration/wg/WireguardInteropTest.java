@@ -85,7 +85,7 @@ class WireguardInteropTest {
 
     /**
      * gridmesh initiates with rekey-after-time 5 s while 200 MB flow and a 20/s ping runs: wireguard-go must see
-     * at least two new handshakes, the transfer must arrive intact and (almost) no ping be lost.
+     * at least two new handshakes, the transfer must arrive intact and no second pass without a ping answered.
      * Topology as {@link #pingAndBulkTransfer}: gridmesh in a (initiator), wireguard-go in b.
      */
     @ParameterizedTest(name = "gridmesh rekeys every 5 s against {0}")
@@ -115,9 +115,12 @@ class WireguardInteropTest {
                 Traffic.Transfer t = bulk.await(Duration.ofMinutes(3));
                 List<Traffic.Reply> replies = ping.await(Duration.ofSeconds(60));
                 assertThat(t.receivedSha256()).as("SHA-256 across rekeys").isEqualTo(t.sentSha256());
+                // Under a saturating transfer some pings queue out; what a broken rekey shows is a gap.
                 long answered = replies.stream().mapToInt(Traffic.Reply::seq).distinct().count();
                 assertThat(answered).as("pings answered across rekeys (of %d)", ping.sent())
-                        .isGreaterThanOrEqualTo(ping.sent() * 95L / 100);
+                        .isGreaterThanOrEqualTo(ping.sent() * 80L / 100);
+                assertThat(Traffic.longestGap(replies, ping.sent())).as("longest run of lost pings (50 ms apart)")
+                        .isLessThanOrEqualTo(20);
             }
         }
     }

@@ -15,14 +15,15 @@ import java.util.function.Consumer;
  * Removes what lab runs left behind when their owner died without tearing down (SIGKILL, power loss): every run
  * registers {@code /run/gridmesh-lab/gm<run>} holding "{@code pid starttime}" of its owner process (a JVM, or the
  * demo/benchmark scripts' shell). A run whose owner is gone (or whose pid now belongs to another process) is stale:
- * its processes are killed, its namespaces deleted, its wireguard-go sockets removed.
+ * its processes are killed, its namespaces deleted, its wireguard-go and gridmesh sockets removed.
  *
  * <p>A {@code gm*} namespace with no registration at all is removed only when it is older than an hour and no process
  * runs in it, so that another engineer's live namespaces are never touched.
  */
 public final class LabSweeper {
     private static final Path NETNS_DIR = Path.of("/run/netns");
-    private static final Path WG_SOCKETS = Path.of("/var/run/wireguard");
+    /** wireguard-go's UAPI sockets and gridmesh's local API sockets: both shared by all namespaces. */
+    private static final List<Path> SOCKET_DIRS = List.of(Path.of("/var/run/wireguard"), Path.of("/run/gridmesh"));
     private static final Duration UNREGISTERED_MAX_AGE = Duration.ofHours(1);
 
     private LabSweeper() {}
@@ -83,8 +84,11 @@ public final class LabSweeper {
             }
         }
         try {
-            if (Files.isDirectory(WG_SOCKETS)) {
-                try (var socks = Files.list(WG_SOCKETS)) {
+            for (Path dir : SOCKET_DIRS) {
+                if (!Files.isDirectory(dir)) {
+                    continue;
+                }
+                try (var socks = Files.list(dir)) {
                     for (Path s : socks.toList()) {
                         if (s.getFileName().toString().startsWith(prefix)) {
                             Files.deleteIfExists(s);

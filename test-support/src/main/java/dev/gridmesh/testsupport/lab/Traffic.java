@@ -170,6 +170,26 @@ public final class Traffic {
         }
     }
 
+    /**
+     * The longest run of consecutive unanswered sequence numbers among {@code 1..sent} (ping numbers from 1): how long
+     * the path was dark, in ping intervals.
+     */
+    public static int longestGap(List<Reply> replies, int sent) {
+        boolean[] answered = new boolean[sent + 2];
+        for (Reply r : replies) {
+            if (r.seq() >= 1 && r.seq() <= sent) {
+                answered[r.seq()] = true;
+            }
+        }
+        int longest = 0;
+        int run = 0;
+        for (int seq = 1; seq <= sent; seq++) {
+            run = answered[seq] ? 0 : run + 1;
+            longest = Math.max(longest, run);
+        }
+        return longest;
+    }
+
     /** Starts {@code count} pings at {@code interval} from {@code from} to {@code address}. */
     public static Pinger startPing(String name, Netns from, String address, int count, Duration interval) {
         String secs = String.format(java.util.Locale.ROOT, "%.3f", interval.toMillis() / 1000.0);
