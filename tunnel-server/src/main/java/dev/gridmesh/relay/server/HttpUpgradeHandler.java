@@ -134,11 +134,15 @@ final class HttpUpgradeHandler extends SimpleChannelInboundHandler<FullHttpReque
         if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
             boolean timeout = e.cause() instanceof SslHandshakeTimeoutException;
             rc.metrics().increment(timeout ? RelayCounter.TLS_HANDSHAKE_TIMEOUT : RelayCounter.TLS_HANDSHAKE_FAILED);
-            log.info("{}: refused TLS: {}", ctx.channel().remoteAddress(), e.cause().toString());
+            log.info("{}: refused TLS: {}", ctx.channel().remoteAddress(), abbreviate(e.cause().toString()));
             ctx.close();
             return;
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 160 ? s : s.substring(0, 160) + "...";
     }
 
     @Override

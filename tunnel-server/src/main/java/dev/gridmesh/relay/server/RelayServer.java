@@ -199,6 +199,7 @@ public final class RelayServer implements AutoCloseable {
 
     @Override
     public void close() {
+        long t0 = System.nanoTime();
         if (admin != null) {
             admin.close();
         }
@@ -220,5 +221,6 @@ public final class RelayServer implements AutoCloseable {
         } catch (StoreException e) {
             log.warn("relay: {}", e.getMessage());
         }
+        log.info("relay: stopped in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }
 }
