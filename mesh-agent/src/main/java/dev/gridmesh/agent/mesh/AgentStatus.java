@@ -1,0 +1,49 @@
+package dev.gridmesh.agent.mesh;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The result of the local API's {@code status} op (JSON field names = record component names; see
+ * docs/local-api.md). Times are epoch milliseconds, 0 = never.
+ *
+ * @param self  this node
+ * @param peers every peer in the relay's map, by name
+ * @param relayPath counters of the relayed data path
+ */
+public record AgentStatus(int schemaVersion, Self self, List<Peer> peers, RelayPathStats relayPath) {
+    public AgentStatus {
+        peers = List.copyOf(peers);
+    }
+
+    /**
+     * @param name        node name given by the relay (null until the first registration)
+     * @param overlayIp   this node's overlay IPv4 (null until registered)
+     * @param nodeKey     base64 public node key (= WireGuard public key)
+     * @param relay       {@code HOST:PORT} of the relay
+     * @param connection  {@code CONNECTING}, {@code CONNECTED}, {@code DISCONNECTED} or {@code STOPPED}
+     * @param connectionSinceEpochMillis when the connection state last changed
+     * @param lastError   why the last connection ended ("" if none did)
+     * @param registrations successful registrations (1 + reconnects)
+     * @param tun         TUN interface name (null until up)
+     */
+    public record Self(String name, String overlayIp, String nodeKey, String relay, String connection,
+            long connectionSinceEpochMillis, String lastError, long registrations, String tun) {
+    }
+
+    /**
+     * @param path  {@code relay} or {@code direct}
+     * @param latestHandshakeEpochMillis WireGuard's last completed handshake with the peer
+     * @param rxBytes / txBytes WireGuard bytes from / to the peer
+     */
+    public record Peer(String name, String overlayIp, String nodeKey, boolean online, String path,
+            long latestHandshakeEpochMillis, long rxBytes, long txBytes) {
+    }
+
+    /** @param drops non-zero drop counters by reason ({@code RelayDrop}) */
+    public record RelayPathStats(long framesSent, long bytesSent, Map<String, Long> drops) {
+        public RelayPathStats {
+            drops = Map.copyOf(drops);
+        }
+    }
+}
