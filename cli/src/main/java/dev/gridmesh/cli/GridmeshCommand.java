@@ -27,6 +27,8 @@ import picocli.CommandLine.ScopeType;
                 GenpskCommand.class,
                 WgQuickCommand.class,
                 WgQuickShowCommand.class,
+                dev.gridmesh.cli.agent.AgentCommand.class,
+                dev.gridmesh.cli.agent.StatusCommand.class,
         })
 public final class GridmeshCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
