@@ -40,12 +40,19 @@ final class AllowedIps<T> {
 
     /** Longest match of the 4- or 16-byte address at absolute index {@code off} of {@code buf}; null if none. */
     T lookup(ByteBuffer buf, int off, int addrLen) {
-        Node<T> n = addrLen == 4 ? v4 : v6;
+        if (addrLen == 4) {
+            return walk(v4, bigEndian(buf, off, 4) << 32, 0, 32);
+        }
+        return walk(v6, bigEndian(buf, off, 8), bigEndian(buf, off + 8, 8), 128);
+    }
+
+    /** Walks {@code bits} bits of the 128-bit key hi:lo from the most significant, remembering the last value. */
+    private static <T> T walk(Node<T> root, long hi, long lo, int bits) {
+        Node<T> n = root;
         T best = n.value;
-        int bits = addrLen * 8;
         for (int i = 0; i < bits; i++) {
-            boolean bit = (buf.get(off + (i >>> 3)) & (0x80 >>> (i & 7))) != 0;
-            n = bit ? n.one : n.zero;
+            long word = i < 64 ? hi << i : lo << (i - 64);
+            n = word < 0 ? n.one : n.zero;
             if (n == null) {
                 return best;
             }
@@ -54,6 +61,14 @@ final class AllowedIps<T> {
             }
         }
         return best;
+    }
+
+    private static long bigEndian(ByteBuffer b, int off, int len) {
+        long v = 0;
+        for (int i = 0; i < len; i++) {
+            v = v << 8 | (b.get(off + i) & 0xff);
+        }
+        return v;
     }
 
     T lookup(byte[] addr) {
