@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# gridmesh demo: a small WireGuard mesh in network namespaces on this machine, run by `gridmesh wg-quick`.
+#
+#                         gm<run>inet  ("lab internet" router)
+#                +-------------------------------------------+
+#                | 198.18.1.1      198.18.2.1      198.18.3.1 |
+#                +-----+---------------+---------------+------+
+#                      |               |               |
+#              198.18.1.2      198.18.2.2 (WAN)    198.18.3.2
+#             +--------+---+   +-------+------+   +----+--------+
+#             | gm<run>n1  |   | gm<run>nat   |   | gm<run>n3   |
+#             | 100.64.0.1 |   | home router: |   | 100.64.0.3  |
+#             +------------+   | MASQUERADE + |   +-------------+
+#                              | firewall     |
+#                              +-------+------+
+#                                      | 198.18.20.1 (LAN)
+#                              198.18.20.2
+#                              +-------+------+
+#                              | gm<run>n2    |  behind NAT: it dials the public nodes,
+#                              | 100.64.0.2   |  they learn its NAT address from its packets
+#                              +--------------+
+#
+# Usage: sudo scripts/demo.sh [--hold]    (--hold: keep the mesh up until Enter or Ctrl-C, to explore it)
+# Lab addresses are 198.18.0.0/15 and overlay addresses 100.64.0.0/10 only; nothing leaves this machine.
+# Everything it creates is removed on exit, Ctrl-C or error (trap). To add a step: write a step_NAME function
+# and add NAME to STEPS below.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+GRIDMESH="$ROOT/gridmesh"
+HOLD=0
+for arg in "$@"; do
+  case "$arg" in
+    --hold) HOLD=1 ;;
+    -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo.sh: unknown argument: $arg (expected: --hold)" >&2; exit 2 ;;
+  esac
+done
+
+STEPS=(preflight install_packages build lab_network keys configs start_nodes ping_mesh show_peers)
+
+C=abcdefghijklmnopqrstuvwxyz0123456789
+RUN=${C:RANDOM%26:1}${C:RANDOM%36:1}${C:RANDOM%36:1}${C:RANDOM%36:1}
+P="gm$RUN"                      # prefix of every namespace and interface of this run
+WORK=$(mktemp -d "/tmp/gridmesh-demo.$RUN.XXXX")
+NODES=(n1 n2 n3)
+declare -A OVERLAY=([n1]=100.64.0.1 [n2]=100.64.0.2 [n3]=100.64.0.3)
+declare -A LAB_IP=([n1]=198.18.1.2 [n2]=198.18.20.2 [n3]=198.18.3.2)
+declare -A PUBLIC=([n1]=1 [n2]=0 [n3]=1)   # reachable from the lab internet without NAT
+declare -A PRIV PUB PID
+PORT=51820
+
+# ---------------------------------------------------------------------------------------------- helpers
+bold() { printf '\033[1m%s\033[0m\n' "$*"; }
+say() { printf '    %s\n' "$*"; }
+run() { printf '    $ %s\n' "$*"; "$@"; }
+in_ns() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
+gm() { "$GRIDMESH" "$@"; }
+# wait_for DESCRIPTION SECONDS COMMAND...: bounded poll, 0.2 s apart
+wait_for() {
+  local what=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then echo "demo.sh: timed out after ${secs}s waiting for $what" >&2; return 1; fi
+    sleep 0.2
+  done
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  echo
+  bold "==> Cleaning up (namespaces $P*, processes, $WORK)"
+  for n in "${!PID[@]}"; do kill "${PID[$n]}" 2>/dev/null || true; done
+  for n in "${!PID[@]}"; do
+    for _ in $(seq 50); do kill -0 "${PID[$n]}" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "${PID[$n]}" 2>/dev/null || true
+  done
+  local ns
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P" || true); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -f "/run/gridmesh/$P"*.sock "/run/gridmesh-lab/$P"
+  if ((rc != 0)) && [ -d "$WORK" ]; then
+    echo "demo.sh: failed (exit $rc); node logs:" >&2
+    for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
+  fi
+  rm -rf "$WORK"
+  say "left: $(ip netns list 2>/dev/null | grep -c "^$P" || true) namespaces of this run"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------- steps
+step_preflight() {
+  bold "==> Checking that this can run"
+  if [ "$(id -u)" != 0 ]; then echo "demo.sh: needs root (network namespaces, TUN devices): sudo $0" >&2; exit 1; fi
+  [ -e /dev/net/tun ] || { echo "demo.sh: /dev/net/tun is missing: no TUN support here" >&2; exit 1; }
+  say "root: yes; /dev/net/tun: present; run id: $RUN (namespaces $P*)"
+  # register this run so that a later lab run sweeps it if this shell is killed outright
+  mkdir -p /run/gridmesh-lab
+  echo "$$ $(awk '{print $22}' "/proc/$$/stat")" >"/run/gridmesh-lab/$P"
+}
+
+step_install_packages() {
+  bold "==> Installing missing Debian packages"
+  local need=() cmd pkg
+  for pair in ip:iproute2 iptables:iptables ping:iputils-ping conntrack:conntrack mvn:maven; do
+    cmd=${pair%%:*}; pkg=${pair##*:}
+    command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+  done
+  if ((${#need[@]} == 0)); then say "all present (iproute2, iptables, iputils-ping, conntrack, maven)"; return; fi
+  say "missing: ${need[*]}"
+  run apt-get update -qq
+  run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+}
+
+step_build() {
+  bold "==> Building gridmesh (./gridmesh builds on first use; takes a few minutes the first time)"
+  run "$GRIDMESH" --version
+}
+
+step_lab_network() {
+  bold "==> Creating the lab: a 'lab internet' router, a home NAT router, three nodes"
+  local ns
+  for ns in inet nat n1 n2 n3; do
+    run ip netns add "$P$ns"
+    in_ns "$ns" ip link set lo up
+  done
+  # veth A(ns1) <-> B(ns2): link NS1 IF1 CIDR1 NS2 IF2 CIDR2
+  link() {
+    run ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
+    in_ns "$1" ip addr add "$3" dev "$2"; in_ns "$1" ip link set "$2" up
+    in_ns "$4" ip addr add "$6" dev "$5"; in_ns "$4" ip link set "$5" up
+  }
+  link inet v-n1 198.18.1.1/24 n1 v-inet 198.18.1.2/24
+  link inet v-nat 198.18.2.1/24 nat wan 198.18.2.2/24
+  link inet v-n3 198.18.3.1/24 n3 v-inet 198.18.3.2/24
+  link nat lan 198.18.20.1/24 n2 v-nat 198.18.20.2/24
+  in_ns inet sysctl -qw net.ipv4.ip_forward=1
+  in_ns n1 ip route add default via 198.18.1.1
+  in_ns n3 ip route add default via 198.18.3.1
+  in_ns n2 ip route add default via 198.18.20.1
+  in_ns nat ip route add default via 198.18.2.1
+  say "home router $P""nat: MASQUERADE LAN->WAN, drop unsolicited inbound (forwarded and to itself)"
+  in_ns nat sysctl -qw net.ipv4.ip_forward=1
+  in_ns nat iptables -t nat -A POSTROUTING -s 198.18.20.0/24 -o wan -j MASQUERADE
+  in_ns nat iptables -A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  in_ns nat iptables -A FORWARD -i wan -o lan -j DROP
+  in_ns nat iptables -A INPUT -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  in_ns nat iptables -A INPUT -i wan -j DROP
+  say "n2 (behind NAT) can reach n1: $(in_ns n2 ping -c1 -W1 -q 198.18.1.2 >/dev/null && echo yes || echo no);" \
+      "n1 can reach n2 directly: $(in_ns n1 ping -c1 -W1 -q 198.18.20.2 >/dev/null 2>&1 && echo yes || echo 'no (NAT)')"
+}
+
+step_keys() {
+  bold "==> Generating a key pair per node (gridmesh keygen | gridmesh pubkey)"
+  local n
+  for n in "${NODES[@]}"; do
+    PRIV[$n]=$(gm keygen)
+    PUB[$n]=$(gm pubkey <<<"${PRIV[$n]}")
+    say "$n  public key ${PUB[$n]}"
+  done
+}
+
+step_configs() {
+  bold "==> Writing wg-quick configs (interface name = file name)"
+  local n m f
+  for n in "${NODES[@]}"; do
+    f="$WORK/$P$n.conf"
+    {
+      echo "[Interface]"
+      echo "PrivateKey = ${PRIV[$n]}"
+      echo "Address = ${OVERLAY[$n]}/24"
+      echo "ListenPort = $PORT"
+      for m in "${NODES[@]}"; do
+        [ "$m" = "$n" ] && continue
+        echo
+        echo "[Peer]  # $m"
+        echo "PublicKey = ${PUB[$m]}"
+        echo "AllowedIPs = ${OVERLAY[$m]}/32"
+        # only public peers have a known endpoint; the NATed node is learnt from its packets
+        if [ "${PUBLIC[$m]}" = 1 ]; then echo "Endpoint = ${LAB_IP[$m]}:$PORT"; fi
+        # the NATed node keeps its NAT mapping open
+        if [ "${PUBLIC[$n]}" = 0 ]; then echo "PersistentKeepalive = 25"; fi
+      done
+    } >"$f"
+    chmod 600 "$f"
+    say "$f:"; sed 's/^PrivateKey = .*/PrivateKey = (hidden)/; s/^/        /' "$f"
+  done
+}
+
+step_start_nodes() {
+  bold "==> Starting one 'gridmesh wg-quick up' per node (foreground processes, logs in $WORK)"
+  local n
+  for n in "${NODES[@]}"; do
+    printf '    $ ip netns exec %s gridmesh wg-quick up %s &\n' "$P$n" "$WORK/$P$n.conf"
+    in_ns "$n" "$GRIDMESH" wg-quick up "$WORK/$P$n.conf" >"$WORK/$n.log" 2>&1 &
+    PID[$n]=$!
+  done
+  for n in "${NODES[@]}"; do
+    wait_for "$n's interface $P$n" 60 in_ns "$n" "$GRIDMESH" wg-quick show "$P$n"
+    say "$n: interface $P$n is up ($(in_ns "$n" ip -br addr show "$P$n" | awk '{print $3}'))"
+  done
+}
+
+step_ping_mesh() {
+  bold "==> Pinging across the mesh over overlay addresses"
+  ping_pair() {
+    local from=$1 to=$2
+    printf '    %-4s -> %-4s (%s): ' "$from" "$to" "${OVERLAY[$to]}"
+    # the first packets wait for the handshake: allow a few seconds, bounded
+    if wait_for "ping $from -> $to" 15 in_ns "$from" ping -c1 -W1 -q "${OVERLAY[$to]}"; then
+      in_ns "$from" ping -c3 -i0.2 -q "${OVERLAY[$to]}" | awk -F/ '/rtt/ {print "ok, rtt avg " $5 " ms"}'
+    else
+      echo "FAILED"; return 1
+    fi
+  }
+  say "n2 is behind NAT: it dials first, then the public nodes answer through the NAT mapping"
+  ping_pair n2 n1
+  ping_pair n2 n3
+  ping_pair n1 n3
+  ping_pair n1 n2
+  ping_pair n3 n2
+}
+
+step_show_peers() {
+  bold "==> gridmesh wg-quick show, on n1 (public) and n2 (behind NAT)"
+  local n
+  for n in n1 n2; do
+    printf '    $ ip netns exec %s gridmesh wg-quick show %s\n' "$P$n" "$P$n"
+    in_ns "$n" "$GRIDMESH" wg-quick show "$P$n" | sed 's/^/        /'
+  done
+  say "n1 sees n2 at the NAT router's WAN address 198.18.2.2, not at 198.18.20.2"
+}
+
+# ---------------------------------------------------------------------------------------------- main
+for s in "${STEPS[@]}"; do "step_$s"; echo; done
+bold "==> Demo done: the mesh works."
+if ((HOLD)); then
+  say "Holding the lab up. Try: ip netns exec ${P}n1 ping ${OVERLAY[n2]}   (Enter or Ctrl-C to tear down)"
+  read -r _ || true
+fi
