@@ -36,7 +36,7 @@ class WireguardGoCaptureTest {
 
     static final NodePrivateKey RESPONDER = NodePrivateKey.fromBytes(seed("responder static"));
     static final byte[] RESPONDER_EPHEMERAL = seed("responder ephemeral");
-    static final PresharedKey PSK = PresharedKey.fromBytes(seed("preshared key"));
+    public static final PresharedKey PSK = PresharedKey.fromBytes(seed("preshared key"));
     static final NodePublicKey WIREGUARD_GO = NodePublicKey.fromBase64("gfFICT+ieMYjBPOg+maFZ6pv27+8eDZEfzUnwDQ3Yhk=");
 
     @BeforeAll
@@ -53,7 +53,7 @@ class WireguardGoCaptureTest {
         }
     }
 
-    static byte[] seed(String s) {
+    public static byte[] seed(String s) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.US_ASCII));
         } catch (NoSuchAlgorithmException e) {
