@@ -118,12 +118,12 @@ public final class WgQuickUpCommand implements Callable<Integer> {
             try {
                 api = LocalApiServer.start(socket, handlers);
             } catch (LocalApiException e) {
-                throw new CliException("wg-quick up " + name, e.getMessage(), e);
+                throw new CliException("wg-quick up " + name, withPrivilegeHint(e.getMessage()), e);
             }
             try {
                 dp = DataPlane.start(dpc, dataPlaneOptions);
             } catch (DataPlaneException e) {
-                throw new CliException("wg-quick up " + name, e.getMessage(), e);
+                throw new CliException("wg-quick up " + name, withPrivilegeHint(e.getMessage()), e);
             }
             running.set(dp);
             PrintWriter out = spec.commandLine().getOut();
@@ -146,8 +146,14 @@ public final class WgQuickUpCommand implements Callable<Integer> {
         }
     }
 
-    /** Stops a running {@code up} from another thread (tests). */
-    void stop(String why) {
-        foregroundWait.stop(why);
+    /** Adds what to do when the failure is a missing privilege (not root, no CAP_NET_ADMIN). */
+    static String withPrivilegeHint(String message) {
+        String m = String.valueOf(message);
+        String lower = m.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("permission denied") || lower.contains("operation not permitted")
+                || lower.contains("eperm") || lower.contains("eacces")) {
+            return m + " (wg-quick up needs root or CAP_NET_ADMIN)";
+        }
+        return m;
     }
 }

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -92,10 +93,12 @@ public final class WgQuickParser {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file, 0, null, "no such file");
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(file, 0, null, "permission denied (expected: readable by this user; run as root?)", e);
         } catch (CharacterCodingException e) {
             throw new ConfigException(file, 0, null, "not UTF-8 text", e);
         } catch (IOException e) {
-            throw new ConfigException(file, 0, null, "cannot read: " + e.getMessage(), e);
+            throw new ConfigException(file, 0, null, "cannot read: " + e, e);
         }
         warnIfWorldAccessible(file, warnings);
         return parse(file, text, warnings);

@@ -1,0 +1,112 @@
+package dev.gridmesh.cli.relay;
+
+import dev.gridmesh.cli.CliException;
+import dev.gridmesh.protocol.net.IpPrefix;
+import dev.gridmesh.relay.server.RelayConfig;
+import dev.gridmesh.relay.server.RelayServer;
+import dev.gridmesh.relay.store.StoreException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gridmesh relay}: runs the relay in the foreground until SIGINT/SIGTERM. Its subcommands administer a
+ * running relay through the admin socket in the same state dir.
+ */
+@Command(name = "relay", mixinStandardHelpOptions = true,
+        description = {"Run the gridmesh relay (registry, peer maps, packet relay, STUN) in the foreground.",
+                "With a subcommand, administer the relay running with the same --state-dir."},
+        subcommands = {RelayTokenCommand.class, RelayNodesCommand.class, RelayNodeCommand.class, RelayStatsCommand.class})
+public final class RelayCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin StateDirOption stateDir;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = ":8443", converter = HostPortConverter.class,
+            description = "TCP address for TLS (agents, HTTP upgrade, /healthz). Default: ${DEFAULT-VALUE}.")
+    InetSocketAddress listen;
+
+    @Option(names = "--stun-listen", paramLabel = "HOST:PORT", defaultValue = ":3478",
+            description = "UDP address for STUN, or 'off'. Default: ${DEFAULT-VALUE}.")
+    String stunListen;
+
+    @Option(names = "--cert", paramLabel = "FILE", description = "PEM certificate chain (leaf first) of a CA-signed certificate; with --key. Default: a self-signed one made in the state dir.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "PEM private key for --cert.")
+    Path key;
+
+    @Option(names = "--overlay-range", paramLabel = "PREFIX", defaultValue = "100.64.0.0/10",
+            description = "IPv4 range overlay addresses are given from. Default: ${DEFAULT-VALUE}.")
+    String overlayRange;
+
+    @Override
+    public Integer call() throws CliException {
+        InetSocketAddress stun = stunListen.equalsIgnoreCase("off") ? null : convertStun();
+        IpPrefix range;
+        RelayConfig cfg;
+        try {
+            range = IpPrefix.parse(overlayRange);
+            cfg = RelayConfig.defaults(stateDir.get()).withListen(listen, stun).withCertificate(cert, key).withOverlayRange(range);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("relay", e.getMessage());
+        }
+        RelayServer server;
+        try {
+            server = RelayServer.start(cfg, Clock.systemUTC());
+        } catch (IOException | StoreException e) {
+            throw new CliException("relay", e.getMessage(), e);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("relay: tls on tcp " + format(server.tcpAddress()) + " (upgrade GET /gridmesh/v1, health GET /healthz)"
+                + (server.epoll() ? " [epoll]" : " [nio]"));
+        out.println("relay: stun on udp " + (server.stunAddress() == null ? "off" : format(server.stunAddress())));
+        out.println("relay: certificate pin " + server.pin() + "  (agents: --pin " + server.pin() + ")");
+        out.println("relay: overlay range " + range + ", state dir " + stateDir.get());
+        if (server.adminSocket() != null) {
+            out.println("relay: admin socket " + server.adminSocket());
+        }
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopped.countDown();
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "relay-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            server.close();
+            closed.countDown();
+        }
+        return 0;
+    }
+
+    private InetSocketAddress convertStun() throws CliException {
+        try {
+            return new HostPortConverter().convert(stunListen);
+        } catch (RuntimeException e) {
+            throw new CliException("relay: --stun-listen", e.getMessage());
+        }
+    }
+
+    static String format(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+}
