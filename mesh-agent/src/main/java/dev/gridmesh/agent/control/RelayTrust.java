@@ -19,7 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import javax.net.ssl.X509TrustManager;
+import java.net.Socket;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * How the agent decides that it talks to its relay: either a pin, {@code sha256:} and the lower-case hex SHA-256 of
@@ -51,6 +53,7 @@ public sealed interface RelayTrust {
         @Override
         public SslContext clientContext() throws IOException {
             return SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.3")
+                    .endpointIdentificationAlgorithm(null) // the pin is the identity: no name check
                     .trustManager(new PinTrustManager(pin)).build();
         }
 
@@ -80,6 +83,7 @@ public sealed interface RelayTrust {
                 throw new IOException(file + ": no CERTIFICATE block (expected: PEM CA certificates)");
             }
             return SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.3")
+                    .endpointIdentificationAlgorithm("HTTPS")
                     .trustManager(cas.toArray(X509Certificate[]::new)).build();
         }
 
@@ -99,7 +103,7 @@ public sealed interface RelayTrust {
     }
 
     /** Accepts a server whose leaf certificate has the pin; refuses everything else (constant-time compare). */
-    final class PinTrustManager implements X509TrustManager {
+    final class PinTrustManager extends X509ExtendedTrustManager {
         private final byte[] want;
 
         PinTrustManager(String pin) {
@@ -121,6 +125,26 @@ public sealed interface RelayTrust {
                 throw new PinMismatchException("relay certificate " + got + " does not match --pin "
                         + new String(want, StandardCharsets.US_ASCII));
             }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            checkClientTrusted(chain, authType);
         }
 
         @Override
