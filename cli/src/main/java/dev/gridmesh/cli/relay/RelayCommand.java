@@ -77,6 +77,13 @@ public final class RelayCommand implements Callable<Integer> {
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stopped.countDown());
+            } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+                // not trappable here: the shutdown hook below still closes the relay
+            }
+        }
         Thread hook = new Thread(() -> {
             stopped.countDown();
             try {
@@ -93,6 +100,11 @@ public final class RelayCommand implements Callable<Integer> {
         } finally {
             server.close();
             closed.countDown();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down
         }
         return 0;
     }
