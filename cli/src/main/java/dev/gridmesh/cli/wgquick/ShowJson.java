@@ -60,7 +60,7 @@ final class ShowJson {
         in.put("publicKey", i.publicKey());
         in.put("listenPort", i.listenPort());
         ArrayNode addrs = in.putArray("addresses");
-        i.addresses().forEach(addrs::add);
+        i.addresses().forEach(a -> addrs.add(AddressText.canonical(a)));
         in.put("mtu", i.mtu());
         ArrayNode peers = in.putArray("peers");
         for (PeerInfo p : s.peers()) {
@@ -70,10 +70,10 @@ final class ShowJson {
             if (p.endpoint() == null || p.endpoint().isEmpty()) {
                 pn.putNull("endpoint");
             } else {
-                pn.put("endpoint", p.endpoint());
+                pn.put("endpoint", AddressText.canonical(p.endpoint()));
             }
             ArrayNode allowed = pn.putArray("allowedIps");
-            p.allowedIps().forEach(allowed::add);
+            p.allowedIps().forEach(a -> allowed.add(AddressText.canonical(a)));
             if (p.latestHandshakeEpochMillis() == 0) {
                 pn.putNull("latestHandshake");
             } else {

@@ -38,7 +38,7 @@ final class ShowText {
         sb.append("  config: ").append(file).append('\n');
         sb.append("  public key: ").append(i.publicKey()).append('\n');
         sb.append("  listening port: ").append(i.listenPort()).append('\n');
-        sb.append("  addresses: ").append(i.addresses().isEmpty() ? "(none)" : String.join(", ", i.addresses()))
+        sb.append("  addresses: ").append(list(i.addresses()))
                 .append('\n');
         sb.append("  mtu: ").append(i.mtu()).append('\n');
         sb.append("  control socket: ").append(socket).append('\n');
@@ -56,9 +56,9 @@ final class ShowText {
                 sb.append("  preshared key: (hidden)\n");
             }
             if (p.endpoint() != null && !p.endpoint().isEmpty()) {
-                sb.append("  endpoint: ").append(p.endpoint()).append('\n');
+                sb.append("  endpoint: ").append(AddressText.canonical(p.endpoint())).append('\n');
             }
-            sb.append("  allowed ips: ").append(p.allowedIps().isEmpty() ? "(none)" : String.join(", ", p.allowedIps()))
+            sb.append("  allowed ips: ").append(list(p.allowedIps()))
                     .append('\n');
             if (p.latestHandshakeEpochMillis() != 0) {
                 sb.append("  latest handshake: ").append(ago(p.latestHandshakeEpochMillis(), nowEpochMillis)).append('\n');
@@ -72,6 +72,12 @@ final class ShowText {
                         .append('\n');
             }
         }
+    }
+
+    /** {@code a, b} with IPv6 in RFC 5952 form, or {@code (none)}. */
+    private static String list(List<String> prefixes) {
+        return prefixes.isEmpty() ? "(none)"
+                : String.join(", ", prefixes.stream().map(AddressText::canonical).toList());
     }
 
     /** wg's pretty time: {@code 1 minute, 5 seconds ago}; {@code Now} within the same second. */

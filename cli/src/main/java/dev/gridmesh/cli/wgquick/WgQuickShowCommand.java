@@ -62,12 +62,20 @@ public final class WgQuickShowCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new CliException("show", "cannot list " + socketDir + ": " + e.getMessage(), e);
             }
+            CliException firstFailure = null;
             for (String name : names) {
                 try {
                     shows.add(show(name));
                 } catch (CliException e) {
                     log.debug("skipping {}: {}", name, e.reason());
+                    boolean stale = e.reason().contains("stale socket") || e.reason().contains("no gridmesh agent");
+                    if (firstFailure == null && !stale) {
+                        firstFailure = e; // e.g. permission denied: say so rather than "nothing running"
+                    }
                 }
+            }
+            if (shows.isEmpty() && firstFailure != null) {
+                throw firstFailure;
             }
             if (shows.isEmpty()) {
                 throw new CliException("show", "no gridmesh interface is running (no live socket in " + socketDir

@@ -1,0 +1,69 @@
+package dev.gridmesh.cli.wgquick;
+
+import dev.gridmesh.protocol.net.IpPrefix;
+
+/**
+ * Prints IPv6 the way wg(8) and people do (RFC 5952: {@code fd7a::2}, not {@code fd7a:0:0:0:0:0:0:2}) in prefixes
+ * ({@code ADDR/BITS}) and endpoints ({@code [ADDR]:PORT}); other text passes through unchanged.
+ */
+final class AddressText {
+    private AddressText() {}
+
+    /** {@code ADDR}, {@code ADDR/BITS} or {@code [ADDR]:PORT} with any IPv6 address in RFC 5952 form. */
+    static String canonical(String s) {
+        if (s == null || s.indexOf(':') < 0) {
+            return s;
+        }
+        try {
+            if (s.startsWith("[")) {
+                int close = s.indexOf(']');
+                return close < 0 ? s : "[" + ipv6(s.substring(1, close)) + "]" + s.substring(close + 1);
+            }
+            int slash = s.indexOf('/');
+            return slash < 0 ? ipv6(s) : ipv6(s.substring(0, slash)) + s.substring(slash);
+        } catch (IllegalArgumentException e) {
+            return s;
+        }
+    }
+
+    private static String ipv6(String text) {
+        byte[] b = IpPrefix.parseAddress(text);
+        if (b.length != 16) {
+            return text;
+        }
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1; // a single zero group is not compressed
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
+    }
+}
