@@ -41,10 +41,6 @@ public final class WgEngine {
     public static final int MAX_OVERHEAD = 32;
     /** wireguard-go's HandshakeInitationRate: a peer's initiations are consumed at most this often. */
     static final long HANDSHAKE_INITIATION_RATE_NANOS = 50_000_000L;
-    /** Handshake messages per second above which the engine is under load and demands mac2. */
-    static final int DEFAULT_UNDER_LOAD_THRESHOLD = 128;
-    /** How long the engine stays under load after the threshold was crossed (wireguard-go's UnderLoadAfterTime). */
-    static final long UNDER_LOAD_AFTER_NANOS = 1_000_000_000L;
 
     private final NodePrivateKey staticKey;
     private final NodePublicKey publicKey;
@@ -62,21 +58,13 @@ public final class WgEngine {
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
     private final AtomicLong configSeq = new AtomicLong();
     private final PacketResult tickScratch = new PacketResult();
-    private final HandshakeRateLimiter rateLimiter = new HandshakeRateLimiter();
+    private final LoadMonitor load = new LoadMonitor();
 
     private final long rekeyAfterTime;
     private final long rejectAfterTime;
     private final long rekeyTimeout;
     private final long keepaliveTimeout;
     private final int maxHandshakeAttempts;
-
-    // under-load detection, guarded by loadLock
-    private final Object loadLock = new Object();
-    private long loadWindowStart = Long.MIN_VALUE;
-    private int loadWindowCount;
-    private volatile long underLoadUntil = Long.MIN_VALUE;
-    private volatile int underLoadThreshold = DEFAULT_UNDER_LOAD_THRESHOLD;
-    private volatile boolean forceUnderLoad;
 
     public WgEngine(NodePrivateKey staticKey, WgTimers timers, RandomGenerator rng, LongSupplier epochMillis) {
         this.staticKey = Objects.requireNonNull(staticKey, "staticKey");
@@ -193,15 +181,12 @@ public final class WgEngine {
      * with cookie replies otherwise. For tests and operators; normally the load is detected from the message rate.
      */
     public void setForceUnderLoad(boolean force) {
-        this.forceUnderLoad = force;
+        load.setForced(force);
     }
 
     /** Handshake messages per second above which the engine considers itself under load (default 128). */
     public void setUnderLoadThreshold(int handshakesPerSecond) {
-        if (handshakesPerSecond < 1) {
-            throw new IllegalArgumentException("handshakesPerSecond: " + handshakesPerSecond + " (expected: >= 1)");
-        }
-        this.underLoadThreshold = handshakesPerSecond;
+        load.setThreshold(handshakesPerSecond);
     }
 
     // ---------------------------------------------------------------------------------------------- outbound
@@ -460,6 +445,7 @@ public final class WgEngine {
             peer.sendKeepaliveAt = Peer.OFF; // timersAnyAuthenticatedPacketSent
             peer.txBytes.addAndGet(resp.length);
             peer.rxBytes.addAndGet(WgMessage.INITIATION_LEN);
+            peer.newHandshakeAt = Peer.OFF; // timersAnyAuthenticatedPacketReceived
         }
         r.endpoint = from != null ? from : peer.endpoint;
         int start = dst.position();
@@ -533,10 +519,10 @@ public final class WgEngine {
      */
     private Action checkHandshakeMacs(InetSocketAddress from, byte[] msg, int senderIndex, ByteBuffer dst, long now,
             PacketResult r) {
+        boolean underLoad = load.noteHandshake(now); // junk counts too: floods of it are what load is
         if (!cookieChecker.checkMac1(msg, 0, msg.length)) {
             return drop(r, DropReason.BAD_MAC1);
         }
-        boolean underLoad = noteHandshakeLoad(now);
         if (!underLoad || from == null) {
             return null; // relayed messages come over the authenticated relay connection: no cookie round trip
         }
@@ -555,28 +541,15 @@ public final class WgEngine {
             r.endpoint = from;
             return Action.SEND;
         }
-        if (!rateLimiter.allow(from.getAddress(), now)) {
+        if (!load.allow(from.getAddress(), now)) {
             return drop(r, DropReason.RATE_LIMITED);
         }
         return null;
     }
 
-    private boolean noteHandshakeLoad(long now) {
-        synchronized (loadLock) {
-            if (loadWindowStart == Long.MIN_VALUE || now - loadWindowStart >= 1_000_000_000L) {
-                loadWindowStart = now;
-                loadWindowCount = 0;
-            }
-            if (++loadWindowCount > underLoadThreshold) {
-                underLoadUntil = now + UNDER_LOAD_AFTER_NANOS;
-            }
-            return forceUnderLoad || (underLoadUntil != Long.MIN_VALUE && now < underLoadUntil);
-        }
-    }
-
     /** Whether handshake messages currently need mac2. */
     public boolean isUnderLoad(long nowNanos) {
-        return forceUnderLoad || (underLoadUntil != Long.MIN_VALUE && nowNanos < underLoadUntil);
+        return load.isUnderLoad(nowNanos);
     }
 
     private static byte[] sourceBytes(InetSocketAddress from) {
@@ -784,7 +757,7 @@ public final class WgEngine {
                 tickPeer(peer, nowNanos, cipher);
             }
         }
-        rateLimiter.expire(nowNanos);
+        load.expire(nowNanos);
     }
 
     private void tickPeer(Peer peer, long now, TransportCipher cipher) {
