@@ -83,10 +83,13 @@ public final class NatProbe {
             switch (e) {
                 case BindingEvent.Success s -> {
                     results.put(server, new BindingObservation(server, s.mapped(), s.rttNanos()));
-                    if (servers.size() == 1 && !followedOther && s.otherAddress() != null
-                            && !s.otherAddress().equals(server)) {
+                    InetSocketAddress other = s.otherAddress();
+                    if (other != null && other.getAddress().isAnyLocalAddress()) {
+                        other = new InetSocketAddress(server.getAddress(), other.getPort());
+                    }
+                    if (servers.size() == 1 && !followedOther && other != null && !other.equals(server)) {
                         followedOther = true;
-                        probe(s.otherAddress(), nowNanos);
+                        probe(other, nowNanos);
                     }
                 }
                 case BindingEvent.Timeout t -> results.put(server, BindingObservation.timedOut(server));

@@ -88,6 +88,7 @@ public final class StunServer {
 
     private final String software;
     private final InetSocketAddress otherAddress;
+    private volatile List<InetSocketAddress> endpoints = List.of();
     private final LongAdder datagrams = new LongAdder();
     private final LongAdder successes = new LongAdder();
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
@@ -103,6 +104,39 @@ public final class StunServer {
 
     public StunServer() {
         this("gridmesh", null);
+    }
+
+    /**
+     * Tells the engine every endpoint it answers on (set by {@link StunUdpServer} after binding). With two or more,
+     * and no fixed {@code otherAddress}, a request arriving on one endpoint gets the next one as OTHER-ADDRESS, so a
+     * client that knows one port of the relay finds the second for NAT classification. Wildcard endpoints are
+     * completed with the request's local address, or left out when that is unknown.
+     */
+    void useEndpoints(List<InetSocketAddress> bound) {
+        this.endpoints = List.copyOf(bound);
+    }
+
+    private InetSocketAddress otherFor(InetSocketAddress local) {
+        if (otherAddress != null) {
+            return otherAddress;
+        }
+        List<InetSocketAddress> eps = endpoints;
+        if (local == null || eps.size() < 2) {
+            return null;
+        }
+        for (int i = 0; i < eps.size(); i++) {
+            InetSocketAddress e = eps.get(i);
+            boolean same = e.getPort() == local.getPort()
+                    && (e.getAddress().isAnyLocalAddress() || e.getAddress().equals(local.getAddress()));
+            if (same) {
+                InetSocketAddress next = eps.get((i + 1) % eps.size());
+                if (!next.getAddress().isAnyLocalAddress()) {
+                    return next;
+                }
+                return local.getAddress().isAnyLocalAddress() ? null : new InetSocketAddress(local.getAddress(), next.getPort());
+            }
+        }
+        return null;
     }
 
     /** {@link #handle(InetSocketAddress, InetSocketAddress, ByteBuffer, ByteBuffer)} without RESPONSE-ORIGIN. */
@@ -165,8 +199,9 @@ public final class StunServer {
         if (local != null && local.getAddress() != null && !local.getAddress().isAnyLocalAddress()) {
             attrs.add(new ResponseOrigin(local));
         }
-        if (otherAddress != null) {
-            attrs.add(new OtherAddress(otherAddress));
+        InetSocketAddress other = otherFor(local);
+        if (other != null) {
+            attrs.add(new OtherAddress(other));
         }
         if (software != null) {
             attrs.add(new Software(software));

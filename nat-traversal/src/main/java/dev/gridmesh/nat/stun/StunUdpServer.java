@@ -34,9 +34,12 @@ import org.slf4j.LoggerFactory;
  * event loop thread and answers STUN Binding requests on each. The handler only adapts: it unwraps the datagram,
  * calls the engine and writes the reply it produced. Bind port 0 to let the OS choose (tests).
  *
+ * <p>Bind two ports (e.g. 3478 and 3479) so that agents can classify their NAT's mapping behaviour: each port's
+ * answers name the other as OTHER-ADDRESS (RFC 5780) when the engine has no fixed one.
+ *
  * <pre>{@code
  * StunServer engine = new StunServer("gridmesh relay", null);
- * try (StunUdpServer udp = StunUdpServer.bind(engine, new InetSocketAddress(3478))) {
+ * try (StunUdpServer udp = StunUdpServer.bind(engine, new InetSocketAddress(3478), new InetSocketAddress(3479))) {
  *     System.out.println("STUN on " + udp.localAddresses());
  *     ...
  * }
@@ -101,6 +104,7 @@ public final class StunUdpServer implements AutoCloseable {
             throw e;
         }
         StunUdpServer s = new StunUdpServer(engine, group, channels);
+        engine.useEndpoints(s.localAddresses);
         log.info("stun: listening on udp {} ({})", s.localAddresses, epoll ? "epoll" : "nio");
         return s;
     }
