@@ -94,8 +94,8 @@ public final class PmpClient extends AbstractGatewayEngine {
                 Kind k = kind;
                 finish();
                 kind = Kind.NONE;
-                externalAddress = r.externalAddress();
                 checkEpoch(r.epochSeconds(), now);
+                externalAddress = r.externalAddress();
                 if (k == Kind.PROBE) {
                     emit(new GatewayEvent.Answered(r.epochSeconds(), r.externalAddress()));
                 } else {

@@ -1,0 +1,56 @@
+package dev.gridmesh.nat.disco;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.gridmesh.nat.stun.TransactionId;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/** The plaintext of a disco packet. See {@link DiscoBox} for the wire format. */
+public sealed interface DiscoMessage {
+
+    /** Type byte on the wire. */
+    int type();
+
+    /** "Are you there on this path?" Answered by a {@link Pong} with the same transaction id, sent back to the source. */
+    record Ping(TransactionId transactionId) implements DiscoMessage {
+        public Ping {
+            requireNonNull(transactionId, "transactionId");
+        }
+
+        @Override
+        public int type() {
+            return 0x01;
+        }
+    }
+
+    /** The answer to a ping; {@code observedSource} is where the ping came from as the answerer saw it. */
+    record Pong(TransactionId transactionId, InetSocketAddress observedSource) implements DiscoMessage {
+        public Pong {
+            requireNonNull(transactionId, "transactionId");
+            requireNonNull(observedSource, "observedSource");
+        }
+
+        @Override
+        public int type() {
+            return 0x02;
+        }
+    }
+
+    /** Sent through the relay: "these are my endpoints, probe them now while I probe yours" (simultaneous open). */
+    record CallMeMaybe(List<InetSocketAddress> endpoints) implements DiscoMessage {
+        public static final int MAX_ENDPOINTS = 32;
+
+        public CallMeMaybe {
+            endpoints = List.copyOf(endpoints);
+            if (endpoints.size() > MAX_ENDPOINTS) {
+                throw new IllegalArgumentException("endpoints: " + endpoints.size() + " (expected: <= " + MAX_ENDPOINTS + ")");
+            }
+        }
+
+        @Override
+        public int type() {
+            return 0x03;
+        }
+    }
+}
