@@ -213,7 +213,7 @@ public final class ControlClient implements AutoCloseable {
         }
         stopped = true;
         lastError = why;
-        log.error("relay {}: {}", relay(), why);
+        log.debug("relay {}: stopped: {}", relay(), why); // reported once, by the listener (the CLI's error line)
         setState(ConnectionState.STOPPED, why);
         state = ConnectionState.STOPPED;
         Channel c = current;
