@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,10 +100,11 @@ public final class WgQuickUpCommand implements Callable<Integer> {
         Path socket = SocketPaths.socket(socketDir, name);
         AtomicReference<DataPlane> running = new AtomicReference<>();
         Map<String, LocalApiHandler> handlers = new HashMap<>();
+        AtomicBoolean stopping = new AtomicBoolean();
         handlers.put(LocalApiProtocol.OP_SHOW, params -> {
             DataPlane dp = running.get();
             if (dp == null) {
-                throw new LocalApiException(name + " is still starting");
+                throw new LocalApiException(name + (stopping.get() ? " is stopping" : " is still starting"));
             }
             return DataPlaneLocalApi.show(dp.status());
         });
@@ -136,6 +138,8 @@ public final class WgQuickUpCommand implements Callable<Integer> {
             return 0;
         } finally {
             // interface first, socket last: `wg-quick down` returns when the socket is gone, so the interface is too
+            stopping.set(true);
+            running.set(null);
             if (dp != null) {
                 dp.close();
             }
