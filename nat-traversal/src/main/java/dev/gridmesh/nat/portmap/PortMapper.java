@@ -128,7 +128,7 @@ public final class PortMapper implements AutoCloseable {
                 scheduleRenewal(current);
             }
         }
-        if (!before.equals(after.map(e -> e).filter(e -> true)) && !sameEndpoint(before, after)) {
+        if (!sameEndpoint(before, after)) {
             notifyListener(after);
         }
         return after;
@@ -369,8 +369,13 @@ public final class PortMapper implements AutoCloseable {
                     return Optional.of(new MappedEndpoint(PortMapProtocol.UPNP_IGD,
                             new InetSocketAddress(ext.get(), external), localPort, lease, clock.getAsLong()));
                 }
-                case IgdSoap.Result.Fault f when f.errorCode() == IgdSoap.ERR_ONLY_PERMANENT_LEASES && lease != 0 ->
-                        lease = 0;
+                case IgdSoap.Result.Fault f when f.errorCode() == IgdSoap.ERR_ONLY_PERMANENT_LEASES -> {
+                    if (lease == 0) {
+                        count("upnp_fault_725");
+                        return Optional.empty();
+                    }
+                    lease = 0; // an IGD v1 that only does permanent leases: we still renew and delete it
+                }
                 case IgdSoap.Result.Fault f when f.errorCode() == IgdSoap.ERR_CONFLICT_IN_MAPPING -> {
                     if (upnpService.version() >= 2) {
                         Optional<IgdSoap.Result> any = upnp.call(upnpService, "AddAnyPortMapping",
