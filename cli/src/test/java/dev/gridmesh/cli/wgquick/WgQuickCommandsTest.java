@@ -123,6 +123,13 @@ class WgQuickCommandsTest {
             assertThat(all.path("interfaces")).hasSize(1);
             assertSchemaV1Interface(all.path("interfaces").get(0), false);
 
+            CliRun twice = cli("wg-quick", "up", file.toString());
+            assertThat(twice.exit()).isEqualTo(1);
+            assertThat(twice.errLines()).hasSize(1);
+            assertThat(twice.errLines()[0]).startsWith("gridmesh: wg-quick up gmtest0: local API socket ")
+                    .contains("another process is already listening on it");
+            assertThat(cli("wg-quick", "show", "gmtest0").exit()).as("first one still serves").isZero();
+
             CliRun down = cli("wg-quick", "down", "gmtest0");
             assertThat(down.exit()).as(down.err()).isZero();
             assertThat(down.out()).isEqualTo("gmtest0: down\n");
