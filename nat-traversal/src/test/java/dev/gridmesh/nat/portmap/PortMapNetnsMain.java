@@ -1,9 +1,9 @@
 package dev.gridmesh.nat.portmap;
 
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -42,9 +42,8 @@ public final class PortMapNetnsMain {
             }
             PortMapProtocol proto = PortMapProtocol.valueOf(args[1]);
             PortMapperOptions opts = PortMapperOptions.defaults().withProtocols(EnumSet.of(proto));
-            try (DatagramChannel ch = DatagramChannel.open()) {
-                ch.bind(new InetSocketAddress(0));
-                int localPort = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+            try (DatagramSocket sock = new DatagramSocket(0)) {
+                int localPort = sock.getLocalPort();
                 PortMapper m = new PortMapper(gateway, opts, System::nanoTime, PortMapScheduler.of(exec));
                 Optional<MappedEndpoint> ep = m.start(localPort);
                 if (ep.isEmpty()) {
@@ -56,14 +55,16 @@ public final class PortMapNetnsMain {
                 System.out.println("MAPPED " + e.protocol() + " " + e.external().getAddress().getHostAddress() + " "
                         + e.external().getPort() + " " + e.lifetimeSeconds() + " " + localPort);
                 long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-                ByteBuffer buf = ByteBuffer.allocate(1500);
-                ch.configureBlocking(true);
-                ch.socket().setSoTimeout(1000);
+                sock.setSoTimeout(1000);
+                DatagramPacket pkt = new DatagramPacket(new byte[1500], 1500);
                 while (System.nanoTime() - deadline < 0) {
-                    buf.clear();
-                    InetSocketAddress from = (InetSocketAddress) ch.receive(buf);
-                    String text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
-                    System.out.println("RECEIVED " + text + " from " + from);
+                    try {
+                        sock.receive(pkt);
+                    } catch (SocketTimeoutException timeout) {
+                        continue;
+                    }
+                    String text = new String(pkt.getData(), 0, pkt.getLength(), StandardCharsets.UTF_8).strip();
+                    System.out.println("RECEIVED " + text + " from " + pkt.getSocketAddress());
                     if (text.equals("renew")) {
                         Optional<MappedEndpoint> r = m.renewNow();
                         System.out.println(r.map(x -> "RENEWED " + x.external().getAddress().getHostAddress() + " "
