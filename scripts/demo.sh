@@ -37,7 +37,7 @@ for arg in "$@"; do
   esac
 done
 
-STEPS=(preflight install_packages build lab_network keys configs start_nodes ping_mesh show_peers)
+STEPS=(preflight install_packages build lab_network keys configs start_nodes ping_mesh show_peers relay_mesh)
 
 C=abcdefghijklmnopqrstuvwxyz0123456789
 RUN=${C:RANDOM%26:1}${C:RANDOM%36:1}${C:RANDOM%36:1}${C:RANDOM%36:1}
@@ -235,6 +235,97 @@ step_show_peers() {
     in_ns "$n" "$GRIDMESH" wg-quick show "$P$n" | sed 's/^/        /'
   done
   say "n1 sees n2 at the NAT router's WAN address 198.18.2.2, not at 198.18.20.2"
+}
+
+# ---------------------------------------------------------------------------------------------- relay stage (issue 3)
+# Agents behind the worst NATs join one mesh through `gridmesh relay`; nothing but the relay can carry their traffic.
+#
+#   gm<run>ra ---- gm<run>rnat1 ----+                        +---- gm<run>rnat2 ---- gm<run>rb
+#   agent worker-a  MASQUERADE       |   gm<run>rinet         |   MASQUERADE         agent worker-b
+#   198.18.101.2    --random-fully   +-- gridmesh relay :8443-+   --random-fully     198.18.102.2
+#                   198.18.111.2         198.18.111.1 / 198.18.112.1 (UDP forwarding dropped)
+RELAY_PORT=8443
+
+step_relay_mesh() {
+  bold "==> Relay stage: a relay on the lab internet, two agents behind symmetric NATs, UDP between them dropped"
+  local ns
+  for ns in rinet rnat1 rnat2 ra rb; do
+    ip netns add "$P$ns"
+    in_ns "$ns" ip link set lo up
+  done
+  rlink() {
+    ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
+    in_ns "$1" ip addr add "$3" dev "$2"; in_ns "$1" ip link set "$2" up
+    in_ns "$4" ip addr add "$6" dev "$5"; in_ns "$4" ip link set "$5" up
+  }
+  rlink ra v-nat 198.18.101.2/24 rnat1 lan 198.18.101.1/24
+  rlink rnat1 wan 198.18.111.2/24 rinet v-nat1 198.18.111.1/24
+  rlink rb v-nat 198.18.102.2/24 rnat2 lan 198.18.102.1/24
+  rlink rnat2 wan 198.18.112.2/24 rinet v-nat2 198.18.112.1/24
+  in_ns ra ip route add default via 198.18.101.1
+  in_ns rb ip route add default via 198.18.102.1
+  in_ns rnat1 ip route add default via 198.18.111.1
+  in_ns rnat2 ip route add default via 198.18.112.1
+  local i
+  for i in 1 2; do
+    in_ns "rnat$i" sysctl -qw net.ipv4.ip_forward=1
+    in_ns "rnat$i" iptables -t nat -A POSTROUTING -s "198.18.10$i.0/24" -o wan -j MASQUERADE --random-fully
+    in_ns "rnat$i" iptables -A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+    in_ns "rnat$i" iptables -A FORWARD -i wan -o lan -j DROP
+    in_ns "rnat$i" iptables -A INPUT -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+    in_ns "rnat$i" iptables -A INPUT -i wan -j DROP
+  done
+  in_ns rinet sysctl -qw net.ipv4.ip_forward=1
+  in_ns rinet iptables -A FORWARD -p udp -j DROP
+  say "NATs: MASQUERADE --random-fully (endpoint-dependent) + home-router firewall; internet drops forwarded UDP"
+
+  printf '    $ ip netns exec %s gridmesh relay --state-dir %s --listen :%s --stun-listen :3478 &\n' \
+      "${P}rinet" "$WORK/relay" "$RELAY_PORT"
+  in_ns rinet "$GRIDMESH" relay --state-dir "$WORK/relay" --listen ":$RELAY_PORT" --stun-listen :3478 \
+      >"$WORK/relay.log" 2>&1 &
+  PID[relay]=$!
+  wait_for "the relay to listen" 60 grep -q 'certificate pin' "$WORK/relay.log"
+  sed 's/^/        /' <(grep '^relay:' "$WORK/relay.log")
+  local pin token
+  pin=$(grep -o 'sha256:[0-9a-f]\{64\}' "$WORK/relay.log" | head -1)
+  printf '    $ gridmesh relay token create --reusable --expires 1h --state-dir %s\n' "$WORK/relay"
+  token=$(in_ns rinet "$GRIDMESH" relay token create --reusable --expires 1h --state-dir "$WORK/relay")
+  say "token: ${token:0:8}... (shown once; stored hashed by the relay)"
+
+  local a
+  declare -A SERVER=([ra]=198.18.111.1 [rb]=198.18.112.1) NAME=([ra]=worker-a [rb]=worker-b)
+  for a in ra rb; do
+    printf '    $ ip netns exec %s gridmesh agent --server %s:%s --pin %s --token ... --hostname %s --state-dir %s &\n' \
+        "$P$a" "${SERVER[$a]}" "$RELAY_PORT" "${pin:0:15}..." "${NAME[$a]}" "$WORK/$a"
+    in_ns "$a" "$GRIDMESH" agent --server "${SERVER[$a]}:$RELAY_PORT" --pin "$pin" --token "$token" \
+        --hostname "${NAME[$a]}" --state-dir "$WORK/$a" --tun gm0 >"$WORK/agent-$a.log" 2>&1 &
+    PID[$a]=$!
+  done
+  for a in ra rb; do
+    wait_for "agent ${NAME[$a]} to connect" 90 bash -c \
+        "'$GRIDMESH' status --json --state-dir '$WORK/$a' | grep -q '\"connection\":\"CONNECTED\"'"
+  done
+  wait_for "both agents online at the relay" 30 bash -c \
+      "[ \$(ip netns exec ${P}rinet '$GRIDMESH' relay nodes --json --state-dir '$WORK/relay' | grep -o '\"online\":true' | wc -l) = 2 ]"
+
+  bold "==> gridmesh relay nodes (on the relay's host)"
+  in_ns rinet "$GRIDMESH" relay nodes --state-dir "$WORK/relay" | sed 's/^/        /'
+  bold "==> gridmesh status (on worker-a, through its local socket)"
+  "$GRIDMESH" status --state-dir "$WORK/ra" | sed 's/^/        /'
+
+  bold "==> Ping over the mesh, via the relay (no UDP path exists between the NATs)"
+  local ipa ipb
+  ipa=$("$GRIDMESH" status --json --state-dir "$WORK/ra" | grep -o '"overlayIp":"[0-9.]*"' | head -1 | cut -d'"' -f4)
+  ipb=$("$GRIDMESH" status --json --state-dir "$WORK/rb" | grep -o '"overlayIp":"[0-9.]*"' | head -1 | cut -d'"' -f4)
+  printf '    worker-a (%s) -> worker-b (%s): ' "$ipa" "$ipb"
+  if wait_for "ping worker-a -> worker-b" 20 in_ns ra ping -c1 -W1 -q "$ipb"; then
+    in_ns ra ping -c5 -i0.2 -q "$ipb" | awk -F/ '/rtt/ {print "ok, rtt avg " $5 " ms"}'
+  else
+    echo "FAILED"; return 1
+  fi
+  printf '    worker-b (%s) -> worker-a (%s): ' "$ipb" "$ipa"
+  in_ns rb ping -c3 -i0.2 -q "$ipa" | awk -F/ '/rtt/ {print "ok, rtt avg " $5 " ms"}'
+  say "path: $("$GRIDMESH" status --json --state-dir "$WORK/ra" | grep -o '"path":"[a-z]*"' | head -1)"
 }
 
 # ---------------------------------------------------------------------------------------------- main
