@@ -2,11 +2,13 @@ package dev.gridmesh.cli;
 
 import dev.gridmesh.agent.wgquick.ConfigException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Turns any failure into exactly one line on stderr, {@code gridmesh: WHAT: REASON}: exit 2 for usage errors,
@@ -30,6 +32,16 @@ final class CliErrors implements IExecutionExceptionHandler, IParameterException
         String msg = oneLine(ex.getMessage());
         if (!msg.isEmpty()) {
             msg = Character.toLowerCase(msg.charAt(0)) + msg.substring(1);
+        }
+        if (ex instanceof UnmatchedArgumentException u) {
+            List<String> unmatched = u.getUnmatched();
+            if (!cl.getSubcommands().isEmpty() && !unmatched.isEmpty() && !unmatched.getFirst().startsWith("-")) {
+                msg = "unknown command: '" + unmatched.getFirst() + "'";
+            }
+            List<String> suggestions = u.getSuggestions();
+            if (!suggestions.isEmpty()) {
+                msg += " (did you mean: " + String.join(", ", suggestions) + "?)";
+            }
         }
         err.println("gridmesh: " + commandPath(name) + msg + " (see '" + name + " --help')");
         if (root.debug() || debugRequested(args)) {

@@ -34,7 +34,14 @@ class CliErrorsTest {
         CliRun r = CliRun.run("frob");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.errLines()).hasSize(1);
-        assertThat(r.errLines()[0]).startsWith("gridmesh: unmatched argument at index 0: 'frob'");
+        assertThat(r.errLines()).containsExactly("gridmesh: unknown command: 'frob' (see 'gridmesh --help')");
+        CliRun typo = CliRun.run("shw");
+        assertThat(typo.errLines()).containsExactly(
+                "gridmesh: unknown command: 'shw' (did you mean: show?) (see 'gridmesh --help')");
+        CliRun verb = CliRun.run("wg-quick", "upp", "wg0");
+        assertThat(verb.exit()).isEqualTo(2);
+        assertThat(verb.errLines()).hasSize(1);
+        assertThat(verb.errLines()[0]).startsWith("gridmesh: wg-quick: unknown command: 'upp' (did you mean: up");
     }
 
     @Test
