@@ -48,7 +48,7 @@ final class EnginePair {
         }
     }
 
-    long now = 1_000_000_000_000L; // arbitrary virtual nanoTime
+    volatile long now = 1_000_000_000_000L; // arbitrary virtual nanoTime (volatile: the wall clock of threaded tests)
     final Side a;
     final Side b;
     /** Every datagram put on the wire, in order: [from side name, bytes]. */
