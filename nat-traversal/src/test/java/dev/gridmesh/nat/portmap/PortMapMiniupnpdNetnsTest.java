@@ -1,0 +1,206 @@
+package dev.gridmesh.nat.portmap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gridmesh.testsupport.lab.Lab;
+import dev.gridmesh.testsupport.lab.LabProcess;
+import dev.gridmesh.testsupport.lab.Link;
+import dev.gridmesh.testsupport.lab.Netns;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@link PortMapper} against Debian's real miniupnpd 2.3.1 (nftables backend) on a lab NAT router, for each of PCP,
+ * NAT-PMP and UPnP-IGD: map, check miniupnpd's nft DNAT rule, send a datagram from the WAN to the external port and
+ * see it arrive at the LAN host, renew, delete on close and check the rule is gone.
+ *
+ * <pre>
+ *   host "lan" (PortMapNetnsMain, child JVM)
+ *     198.18.61.2/24 --default via .1
+ *          |
+ *     198.18.61.1/24  router "rtr": MASQUERADE to WAN, home-router firewall (WAN->LAN only ESTABLISHED or DNAT),
+ *          |          miniupnpd: listening_ip = LAN if, ext_ifname = WAN if, NAT-PMP/PCP/UPnP, secure_mode
+ *     198.19.61.1/24
+ *          |
+ *   host "wan" 198.19.61.2/24 + 198.19.61.3/24: coturn --stun-only on both addresses (RFC 5780), and the
+ *     sender of the datagrams that must come through the mapping
+ * </pre>
+ * miniupnpd refuses to forward when its external address is a reserved one (198.18.0.0/15 is), unless STUN says the
+ * router is reachable 1:1: hence {@code ext_perform_stun=yes} against coturn on the WAN side. Its nft table
+ * ({@code inet filter} with chains miniupnpd / prerouting_miniupnpd / postrouting_miniupnpd) is created here, as
+ * Debian's nft_init.sh would.
+ */
+@Tag("netns")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PortMapMiniupnpdNetnsTest {
+    private static final Pattern MAPPED = Pattern.compile("MAPPED (\\S+) (\\S+) (\\d+) (\\d+) (\\d+)");
+    private static final Duration STEP = Duration.ofSeconds(20);
+    private Lab lab;
+    private Netns lan;
+    private Netns rtr;
+    private Netns wan;
+    private LabProcess miniupnpd;
+    private LabProcess turn;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        lab = Lab.open("PortMapMiniupnpdNetnsTest", "miniupnpd", "turnserver", "nft");
+        try {
+            lan = lab.netns("lan");
+            rtr = lab.netns("rtr");
+            wan = lab.netns("wan");
+            Link l = lab.link(lan, "198.18.61.2/24", rtr, "198.18.61.1/24");
+            Link w = lab.link(rtr, "198.19.61.1/24", wan, "198.19.61.2/24");
+            wan.execOk("ip", "addr", "add", "198.19.61.3/24", "dev", w.bIf());
+            lan.defaultRoute("198.18.61.1");
+            String lanIf = l.bIf();
+            String wanIf = w.aIf();
+            rtr.enableForwarding();
+            rtr.shOk(String.join("\n", "set -e",
+                    "iptables -t nat -A POSTROUTING -s 198.18.61.0/24 -o " + wanIf + " -j MASQUERADE",
+                    // home-router firewall; DNAT'ed flows are what port mappings are for (as OpenWrt's fw)
+                    "iptables -A FORWARD -i " + wanIf + " -o " + lanIf
+                            + " -m conntrack --ctstate ESTABLISHED,RELATED,DNAT -j ACCEPT",
+                    "iptables -A FORWARD -i " + wanIf + " -o " + lanIf + " -j DROP",
+                    // the router takes STUN answers (miniupnpd's 1:1 test uses changed address/port) from the
+                    // lab's STUN server, nothing else unsolicited
+                    "iptables -A INPUT -i " + wanIf + " -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+                    "iptables -A INPUT -i " + wanIf + " -s 198.19.61.2 -p udp -j ACCEPT",
+                    "iptables -A INPUT -i " + wanIf + " -s 198.19.61.3 -p udp -j ACCEPT",
+                    "iptables -A INPUT -i " + wanIf + " -j DROP"));
+            Path nft = lab.file("miniupnpd.nft");
+            Files.writeString(nft, """
+                    table inet filter {
+                        chain forward { type filter hook forward priority 0; policy accept; jump miniupnpd; }
+                        chain miniupnpd { }
+                        chain prerouting { type nat hook prerouting priority -100; policy accept; jump prerouting_miniupnpd; }
+                        chain postrouting { type nat hook postrouting priority 100; policy accept; jump postrouting_miniupnpd; }
+                        chain prerouting_miniupnpd { }
+                        chain postrouting_miniupnpd { }
+                    }
+                    """, StandardCharsets.US_ASCII);
+            rtr.execOk("nft", "-f", nft.toString());
+            turn = wan.spawn("turnserver", List.of("turnserver", "--stun-only", "-L", "198.19.61.2", "-L", "198.19.61.3",
+                    "-p", "3478", "--no-cli", "-n", "--no-tls", "--no-dtls", "--log-file", "stdout",
+                    "--pidfile", lab.file("turnserver.pid").toString()));
+            lab.await("coturn listening", STEP, () -> wan.exec("ss", "-lun").stdout().contains("198.19.61.3:3478"));
+            Path conf = lab.file("miniupnpd.conf");
+            Files.writeString(conf, String.join("\n",
+                    "ext_ifname=" + wanIf,
+                    "listening_ip=" + lanIf,
+                    "http_port=0",
+                    "enable_natpmp=yes",
+                    "enable_upnp=yes",
+                    "secure_mode=yes",
+                    "ext_perform_stun=yes",
+                    "ext_stun_host=198.19.61.2",
+                    "ext_stun_port=3478",
+                    "min_lifetime=120",
+                    "max_lifetime=86400",
+                    "lease_file=" + lab.file("upnp.leases"),
+                    "minissdpdsocket=" + lab.file("minissdpd.sock"),
+                    "uuid=3d3cec3a-8cf0-11e0-98ee-" + String.format("%012x", ProcessHandle.current().pid()),
+                    "allow 1024-65535 198.18.61.0/24 1024-65535",
+                    "deny 0-65535 0.0.0.0/0 0-65535", ""), StandardCharsets.US_ASCII);
+            miniupnpd = rtr.spawn("miniupnpd", List.of("/usr/sbin/miniupnpd", "-f", conf.toString(), "-d",
+                    "-P", lab.file("miniupnpd.pid").toString()));
+            lab.await("miniupnpd ready (STUN said 1:1, NAT-PMP/PCP listening)", STEP, () -> {
+                assertThat(miniupnpd.isAlive()).as("miniupnpd running; stderr:%n%s", miniupnpd.stderr()).isTrue();
+                String log = miniupnpd.stderr() + miniupnpd.stdout();
+                return log.contains("Port forwarding is now enabled") && log.contains("Listening for NAT-PMP/PCP");
+            });
+        } catch (Throwable t) {
+            lab.close();
+            throw t;
+        }
+    }
+
+    @AfterAll
+    void tearDown() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(PortMapProtocol.class)
+    void mapsRenewsAndDeletesAgainstMiniupnpd(PortMapProtocol protocol) {
+        LabProcess child = lan.spawn("child-" + protocol, javaMain("map", protocol.name()));
+        try {
+            lab.await(protocol + " mapped", STEP, () -> {
+                assertThat(child.stdout()).as("child stderr:%n%s", child.stderr()).doesNotContain("FAILED");
+                return child.stdout().contains("MAPPED");
+            });
+            Matcher m = MAPPED.matcher(child.stdout());
+            assertThat(m.find()).isTrue();
+            assertThat(m.group(1)).isEqualTo(protocol.name());
+            String extIp = m.group(2);
+            int extPort = Integer.parseInt(m.group(3));
+            int localPort = Integer.parseInt(m.group(5));
+            assertThat(extIp).isEqualTo("198.19.61.1");
+            assertThat(extPort).as("external port = internal port when free").isEqualTo(localPort);
+            assertThat(Long.parseLong(m.group(4))).isEqualTo(7200);
+            String rule = "dport " + extPort + " dnat ip to 198.18.61.2:" + localPort;
+            assertThat(natRules()).as("miniupnpd's nft DNAT rule").contains(rule);
+
+            // a datagram from the WAN to the external endpoint reaches the LAN host's socket; it asks for a renewal
+            sendFromWan(extIp, extPort, "renew");
+            lab.await(protocol + " renewed", STEP, () -> child.stdout().contains("RENEWED")
+                    || child.stdout().contains("RENEW_FAILED"));
+            assertThat(child.stdout()).contains("RECEIVED renew from /198.19.61.2:")
+                    .contains("RENEWED " + extIp + " " + extPort);
+            assertThat(natRules()).contains(rule);
+
+            sendFromWan(extIp, extPort, "close");
+            lab.await(protocol + " closed", STEP, () -> child.stdout().contains("CLOSED"));
+            assertThat(child.waitFor(STEP)).isZero();
+            assertThat(child.stdout()).contains("deleted=1");
+            assertThat(natRules()).as("rule gone after close").doesNotContain("dport " + extPort + " ");
+        } finally {
+            child.stop();
+        }
+    }
+
+    @Test
+    void probeFindsAllThreeProtocolsAndTheExternalAddress() {
+        LabProcess child = lan.spawn("child-probe", javaMain("probe"));
+        try {
+            assertThat(child.waitFor(STEP)).as("probe child; stderr:%n%s", child.stderr()).isZero();
+            assertThat(child.stdout()).contains("PROBE").contains("PCP").contains("NAT_PMP").contains("UPNP_IGD")
+                    .contains(" 198.19.61.1 ");
+        } finally {
+            child.stop();
+        }
+    }
+
+    private String natRules() {
+        return rtr.execOk("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").stdout();
+    }
+
+    private void sendFromWan(String ip, int port, String text) {
+        wan.execOk("bash", "-c", "printf %s " + text + " > /dev/udp/" + ip + "/" + port);
+    }
+
+    private static List<String> javaMain(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+        cmd.add(PortMapNetnsMain.class.getName());
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+}
