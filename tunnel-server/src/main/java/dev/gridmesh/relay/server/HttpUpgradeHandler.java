@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -109,6 +110,12 @@ final class HttpUpgradeHandler extends SimpleChannelInboundHandler<FullHttpReque
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         ChannelPipeline p = ctx.pipeline();
         RelayConfig cfg = rc.config();
+        // many small control messages from other threads (peer-map deltas): one TLS record per batch, not per message
+        if (p.get(RelayChannelInitializer.TLS) != null) {
+            p.addAfter(RelayChannelInitializer.TLS, "flush", new FlushConsolidationHandler(256, true));
+        } else {
+            p.addFirst("flush", new FlushConsolidationHandler(256, true));
+        }
         p.addAfter(RelayChannelInitializer.HTTP_CODEC, "frame-decoder", new RelayFrameDecoder(cfg.maxPayload()));
         p.addAfter("frame-decoder", "frame-encoder", RelayFrameEncoder.INSTANCE);
         p.addAfter("frame-encoder", "idle", new IdleStateHandler(cfg.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));

@@ -54,9 +54,16 @@ public final class H2Store implements Store {
     private static final HexFormat HEX = HexFormat.of();
 
     private final Connection conn;
+    /** Names and overlay IPs in use: this process is the file's only writer (H2 locks it), so they stay exact. */
+    private final Set<String> names = new HashSet<>();
+    private final Set<InetAddress> ips = new HashSet<>();
 
-    private H2Store(Connection conn) {
+    private H2Store(Connection conn) throws SQLException, IOException {
         this.conn = conn;
+        for (NodeRecord n : nodeQuery("", null)) {
+            names.add(n.name());
+            ips.add(n.overlayIp());
+        }
     }
 
     /** Opens (creating if needed) the database in {@code stateDir}. */
@@ -106,14 +113,6 @@ public final class H2Store implements Store {
             if (refused.isPresent()) {
                 return refused.get();
             }
-            Set<String> names = new HashSet<>();
-            Set<InetAddress> ips = new HashSet<>();
-            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT name, overlay_ip FROM nodes")) {
-                while (rs.next()) {
-                    names.add(rs.getString(1));
-                    ips.add(InetAddress.getByAddress(IpPrefix.parseAddress(rs.getString(2))));
-                }
-            }
             Optional<InetAddress> ip = RegistrationRules.allocate(range, ips);
             if (ip.isEmpty()) {
                 return new Registration.Refused(dev.gridmesh.protocol.relay.ErrorCode.ADDRESS_EXHAUSTED,
@@ -137,6 +136,8 @@ public final class H2Store implements Store {
                 p.executeUpdate();
             }
             conn.commit();
+            names.add(name);
+            ips.add(ip.get());
             return new Registration.Admitted(n, true);
         } catch (SQLException | IOException e) {
             rollback();
@@ -172,6 +173,8 @@ public final class H2Store implements Store {
                     p.executeUpdate();
                 }
                 conn.commit();
+                names.remove(n.get().name());
+                ips.remove(n.get().overlayIp());
             }
             return n;
         } catch (SQLException | IOException e) {
