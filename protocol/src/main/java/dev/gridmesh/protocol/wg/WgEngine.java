@@ -4,9 +4,6 @@ import dev.gridmesh.crypto.NodePrivateKey;
 import dev.gridmesh.crypto.NodePublicKey;
 import dev.gridmesh.crypto.cookie.CookieChecker;
 import dev.gridmesh.crypto.cookie.CookieGenerator;
-import dev.gridmesh.crypto.noise.NoiseHandshake;
-import dev.gridmesh.crypto.noise.SessionKeys;
-import dev.gridmesh.crypto.noise.Tai64n;
 import dev.gridmesh.crypto.noise.TransportCipher;
 import dev.gridmesh.protocol.net.IpPrefix;
 import java.net.InetSocketAddress;
@@ -42,27 +39,28 @@ public final class WgEngine {
     /** wireguard-go's HandshakeInitationRate: a peer's initiations are consumed at most this often. */
     static final long HANDSHAKE_INITIATION_RATE_NANOS = 50_000_000L;
 
-    private final NodePrivateKey staticKey;
+    final NodePrivateKey staticKey;
     private final NodePublicKey publicKey;
-    private final WgTimers timers;
-    private final RandomGenerator rng;
-    private final LongSupplier epochMillis;
-    private final CookieChecker cookieChecker;
-    private final ConcurrentLinkedQueue<Transmit> transmits = new ConcurrentLinkedQueue<>();
-    private final ConcurrentHashMap<NodePublicKey, Peer> peers = new ConcurrentHashMap<>();
+    final WgTimers timers;
+    final RandomGenerator rng;
+    final LongSupplier epochMillis;
+    final CookieChecker cookieChecker;
+    final ConcurrentLinkedQueue<Transmit> transmits = new ConcurrentLinkedQueue<>();
+    final ConcurrentHashMap<NodePublicKey, Peer> peers = new ConcurrentHashMap<>();
     /** Receiver index -> {@link Keypair}, or -> {@link Peer} for the peer's handshake in progress. */
-    private final ConcurrentHashMap<Integer, Object> indices = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Integer, Object> indices = new ConcurrentHashMap<>();
     /** Index-table placeholder while a keypair for a freshly allocated index is built. */
-    private static final Object RESERVED = new Object();
+    static final Object RESERVED = new Object();
     private volatile AllowedIps<Peer> routes = new AllowedIps<>();
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
     private final AtomicLong configSeq = new AtomicLong();
     private final PacketResult tickScratch = new PacketResult();
-    private final LoadMonitor load = new LoadMonitor();
+    final LoadMonitor load = new LoadMonitor();
+    private final Handshakes handshakes = new Handshakes(this);
 
     private final long rekeyAfterTime;
-    private final long rejectAfterTime;
-    private final long rekeyTimeout;
+    final long rejectAfterTime;
+    final long rekeyTimeout;
     private final long keepaliveTimeout;
     private final int maxHandshakeAttempts;
 
@@ -127,7 +125,7 @@ public final class WgEngine {
             return false;
         }
         synchronized (p) {
-            zeroAndFlush(p);
+            handshakes.zeroAndFlush(p);
             p.retransmitHandshakeAt = Peer.OFF;
             p.sendKeepaliveAt = Peer.OFF;
             p.newHandshakeAt = Peer.OFF;
@@ -279,13 +277,13 @@ public final class WgEngine {
         if (n >= timers.rekeyAfterMessages() || (kp.initiator && now - kp.createdNanos >= rekeyAfterTime)) {
             if (!peer.sentHandshake || now - peer.lastSentHandshakeNanos >= rekeyTimeout) {
                 synchronized (peer) {
-                    sendInitiation(peer, now, false);
+                    handshakes.sendInitiation(peer, now, false);
                 }
             }
         }
     }
 
-    private void anyAuthenticatedPacketTraversal(Peer peer, long now) {
+    void anyAuthenticatedPacketTraversal(Peer peer, long now) {
         int ka = peer.config.persistentKeepaliveSeconds();
         if (ka > 0) {
             peer.persistentKeepaliveAt = now + ka * 1_000_000_000L;
@@ -315,13 +313,13 @@ public final class WgEngine {
         while (!peer.staged.isEmpty()) {
             Keypair kp = peer.current;
             if (kp == null || now - kp.createdNanos >= rejectAfterTime) {
-                sendInitiation(peer, now, false);
+                handshakes.sendInitiation(peer, now, false);
                 return;
             }
             byte[] pkt = peer.staged.peekFirst();
             long n = kp.sendNonce.getAndIncrement();
             if (n >= timers.rejectAfterMessages() || n < 0) {
-                sendInitiation(peer, now, false);
+                handshakes.sendInitiation(peer, now, false);
                 return;
             }
             peer.staged.pollFirst();
@@ -335,278 +333,16 @@ public final class WgEngine {
     }
 
     /** wireguard-go's SendKeepalive: an empty packet unless others are already staged. Guarded. */
-    private void sendKeepalive(Peer peer, long now, TransportCipher cipher) {
+    void sendKeepalive(Peer peer, long now, TransportCipher cipher) {
         if (peer.staged.isEmpty()) {
             peer.staged.addLast(new byte[0]);
         }
         sendStaged(peer, now, cipher);
     }
 
-    // ---------------------------------------------------------------------------------------------- handshakes
-
-    /**
-     * wireguard-go's SendHandshakeInitiation: at most one initiation per REKEY_TIMEOUT per peer. Guarded.
-     */
-    private void sendInitiation(Peer peer, long now, boolean isRetry) {
-        if (!isRetry) {
-            peer.handshakeAttempts = 0;
-        }
-        if (peer.sentHandshake && now - peer.lastSentHandshakeNanos < rekeyTimeout) {
-            return;
-        }
-        peer.sentHandshake = true;
-        peer.lastSentHandshakeNanos = now;
-        dropHandshake(peer);
-        int index = allocateIndex(peer);
-        byte[] msg = new byte[WgMessage.INITIATION_LEN];
-        msg[0] = WgMessage.TYPE_INITIATION;
-        LittleEndian.writeInt(msg, 4, index);
-        byte[] ephemeral = randomBytes(32);
-        NoiseHandshake hs = NoiseHandshake.createInitiation(staticKey, peer.key, ephemeral,
-                Tai64n.fromEpochMillis(epochMillis.getAsLong()), msg, 8);
-        java.util.Arrays.fill(ephemeral, (byte) 0);
-        if (hs == null) {
-            indices.remove(index, peer);
-            count(DropReason.HANDSHAKE_FAILED);
-            return;
-        }
-        peer.handshake = hs;
-        peer.handshakeIndex = index;
-        peer.cookies.addMacs(msg, 0, msg.length, now);
-        anyAuthenticatedPacketTraversal(peer, now);
-        peer.sendKeepaliveAt = Peer.OFF;
-        peer.retransmitHandshakeAt = now + rekeyTimeout + jitter(); // timersHandshakeInitiated
-        transmits.add(new Transmit(peer.key, peer.endpoint, msg));
-    }
-
-    private void dropHandshake(Peer peer) {
-        if (peer.handshake != null) {
-            indices.remove(peer.handshakeIndex, peer);
-            peer.handshake = null;
-            peer.handshakeIndex = 0;
-        }
-    }
-
-    private Action handleInitiation(InetSocketAddress from, ByteBuffer dg, ByteBuffer dst, long now,
-            PacketResult r) {
-        byte[] msg = new byte[WgMessage.INITIATION_LEN];
-        dg.get(dg.position(), msg);
-        Action a = checkHandshakeMacs(from, msg, LittleEndian.readInt(dg, dg.position() + 4), dst, now, r);
-        if (a != null) {
-            return a;
-        }
-        NoiseHandshake hs = NoiseHandshake.consumeInitiation(staticKey, msg, 8);
-        if (hs == null) {
-            return drop(r, DropReason.HANDSHAKE_FAILED);
-        }
-        Peer peer = peers.get(hs.remoteStatic());
-        if (peer == null) {
-            return drop(r, DropReason.UNKNOWN_PEER);
-        }
-        r.peer = peer.key;
-        if (dst.remaining() < WgMessage.RESPONSE_LEN) {
-            return drop(r, DropReason.OVERSIZED);
-        }
-        byte[] resp = new byte[WgMessage.RESPONSE_LEN];
-        synchronized (peer) {
-            byte[] ts = hs.timestamp();
-            if (!Tai64n.after(ts, peer.greatestTimestamp)) {
-                return drop(r, DropReason.REPLAYED_INITIATION);
-            }
-            if (peer.initiationConsumed && now - peer.lastInitiationConsumedNanos <= HANDSHAKE_INITIATION_RATE_NANOS) {
-                return drop(r, DropReason.RATE_LIMITED);
-            }
-            byte[] ephemeral = randomBytes(32);
-            SessionKeys keys = hs.createResponse(peer.config.presharedKey(), ephemeral, resp, 12);
-            java.util.Arrays.fill(ephemeral, (byte) 0);
-            if (keys == null) {
-                return drop(r, DropReason.HANDSHAKE_FAILED);
-            }
-            peer.greatestTimestamp = ts;
-            peer.initiationConsumed = true;
-            peer.lastInitiationConsumedNanos = now;
-            if (from != null) {
-                peer.endpoint = from;
-            }
-            dropHandshake(peer);
-            int remoteIndex = LittleEndian.readInt(dg, dg.position() + 4);
-            int index = allocateIndex(RESERVED);
-            Keypair kp = new Keypair(peer, keys, index, remoteIndex, now);
-            indices.put(index, kp);
-            resp[0] = WgMessage.TYPE_RESPONSE;
-            LittleEndian.writeInt(resp, 4, index);
-            LittleEndian.writeInt(resp, 8, remoteIndex);
-            peer.cookies.addMacs(resp, 0, resp.length, now);
-            beginSession(peer, kp);
-            peer.sentHandshake = true;
-            peer.lastSentHandshakeNanos = now;
-            peer.zeroKeyMaterialAt = now + 3 * rejectAfterTime; // timersSessionDerived
-            anyAuthenticatedPacketTraversal(peer, now);
-            peer.sendKeepaliveAt = Peer.OFF; // timersAnyAuthenticatedPacketSent
-            peer.txBytes.addAndGet(resp.length);
-            peer.rxBytes.addAndGet(WgMessage.INITIATION_LEN);
-            peer.newHandshakeAt = Peer.OFF; // timersAnyAuthenticatedPacketReceived
-        }
-        r.endpoint = from != null ? from : peer.endpoint;
-        int start = dst.position();
-        dst.put(resp);
-        dst.limit(dst.position()).position(start);
-        return Action.SEND;
-    }
-
-    private Action handleResponse(InetSocketAddress from, ByteBuffer dg, long now, PacketResult r, ByteBuffer dst) {
-        byte[] msg = new byte[WgMessage.RESPONSE_LEN];
-        dg.get(dg.position(), msg);
-        Action a = checkHandshakeMacs(from, msg, LittleEndian.readInt(dg, dg.position() + 4), dst, now, r);
-        if (a != null) {
-            return a;
-        }
-        int receiver = LittleEndian.readInt(dg, dg.position() + 8);
-        if (!(indices.get(receiver) instanceof Peer peer)) {
-            return drop(r, DropReason.UNKNOWN_INDEX);
-        }
-        r.peer = peer.key;
-        synchronized (peer) {
-            NoiseHandshake hs = peer.handshake;
-            if (hs == null || peer.handshakeIndex != receiver || !hs.isInitiator()) {
-                return drop(r, DropReason.UNKNOWN_INDEX);
-            }
-            SessionKeys keys = hs.consumeResponse(peer.config.presharedKey(), msg, 12);
-            if (keys == null) {
-                return drop(r, DropReason.HANDSHAKE_FAILED);
-            }
-            int remoteIndex = LittleEndian.readInt(dg, dg.position() + 4);
-            peer.handshake = null;
-            peer.handshakeIndex = 0;
-            Keypair kp = new Keypair(peer, keys, receiver, remoteIndex, now);
-            indices.put(receiver, kp);
-            beginSession(peer, kp);
-            if (from != null) {
-                peer.endpoint = from;
-            }
-            peer.rxBytes.addAndGet(WgMessage.RESPONSE_LEN);
-            peer.zeroKeyMaterialAt = now + 3 * rejectAfterTime; // timersSessionDerived
-            handshakeComplete(peer);
-            anyAuthenticatedPacketTraversal(peer, now);
-            peer.newHandshakeAt = Peer.OFF; // timersAnyAuthenticatedPacketReceived
-            sendKeepalive(peer, now, r.cipher());
-        }
-        r.endpoint = peer.endpoint;
-        return Action.NONE;
-    }
-
-    private Action handleCookieReply(ByteBuffer dg, long now, PacketResult r) {
-        int receiver = LittleEndian.readInt(dg, dg.position() + 4);
-        Object e = indices.get(receiver);
-        Peer peer = e instanceof Peer p ? p : e instanceof Keypair k ? k.peer : null;
-        if (peer == null) {
-            return drop(r, DropReason.UNKNOWN_INDEX);
-        }
-        r.peer = peer.key;
-        byte[] msg = new byte[WgMessage.COOKIE_REPLY_LEN];
-        dg.get(dg.position(), msg);
-        synchronized (peer) {
-            if (!peer.cookies.consumeReply(msg, 0, now)) {
-                return drop(r, DropReason.BAD_COOKIE_REPLY);
-            }
-        }
-        return Action.NONE;
-    }
-
-    /**
-     * mac1 always; under load mac2 (else a cookie reply is written to dst and SEND returned) and the per-source rate
-     * limit. Null when the message may be processed.
-     */
-    private Action checkHandshakeMacs(InetSocketAddress from, byte[] msg, int senderIndex, ByteBuffer dst, long now,
-            PacketResult r) {
-        boolean underLoad = load.noteHandshake(now); // junk counts too: floods of it are what load is
-        if (!cookieChecker.checkMac1(msg, 0, msg.length)) {
-            return drop(r, DropReason.BAD_MAC1);
-        }
-        if (!underLoad || from == null) {
-            return null; // relayed messages come over the authenticated relay connection: no cookie round trip
-        }
-        byte[] source = sourceBytes(from);
-        if (!cookieChecker.checkMac2(msg, 0, msg.length, source, now)) {
-            count(DropReason.BAD_MAC2_UNDER_LOAD);
-            r.dropReason = DropReason.BAD_MAC2_UNDER_LOAD;
-            if (dst.remaining() < WgMessage.COOKIE_REPLY_LEN) {
-                return drop(r, DropReason.OVERSIZED);
-            }
-            byte[] reply = new byte[WgMessage.COOKIE_REPLY_LEN];
-            cookieChecker.createReply(msg, 0, msg.length, senderIndex, source, now, reply, 0);
-            int start = dst.position();
-            dst.put(reply);
-            dst.limit(dst.position()).position(start);
-            r.endpoint = from;
-            return Action.SEND;
-        }
-        if (!load.allow(from.getAddress(), now)) {
-            return drop(r, DropReason.RATE_LIMITED);
-        }
-        return null;
-    }
-
     /** Whether handshake messages currently need mac2. */
     public boolean isUnderLoad(long nowNanos) {
         return load.isUnderLoad(nowNanos);
-    }
-
-    private static byte[] sourceBytes(InetSocketAddress from) {
-        byte[] ip = from.getAddress().getAddress();
-        byte[] s = java.util.Arrays.copyOf(ip, ip.length + 2);
-        s[ip.length] = (byte) from.getPort();
-        s[ip.length + 1] = (byte) (from.getPort() >>> 8);
-        return s;
-    }
-
-    /** wireguard-go's BeginSymmetricSession slot rotation. Guarded. */
-    private void beginSession(Peer peer, Keypair kp) {
-        Keypair prev = peer.previous;
-        Keypair cur = peer.current;
-        Keypair nxt = peer.next;
-        if (kp.initiator) {
-            if (nxt != null) {
-                peer.next = null;
-                peer.previous = nxt;
-                deleteKeypair(cur);
-            } else {
-                peer.previous = cur;
-            }
-            deleteKeypair(prev);
-            peer.current = kp;
-        } else {
-            peer.next = kp;
-            deleteKeypair(nxt);
-            peer.previous = null;
-            deleteKeypair(prev);
-        }
-    }
-
-    private void deleteKeypair(Keypair kp) {
-        if (kp != null) {
-            indices.remove(kp.localIndex, kp);
-        }
-    }
-
-    /** timersHandshakeComplete. Guarded. */
-    private void handshakeComplete(Peer peer) {
-        peer.retransmitHandshakeAt = Peer.OFF;
-        peer.handshakeAttempts = 0;
-        peer.sentLastMinuteHandshake = false;
-        peer.lastHandshakeEpochMillis = epochMillis.getAsLong();
-    }
-
-    /** Forgets all sessions and the handshake, drops staged packets (wireguard-go's ZeroAndFlushAll). Guarded. */
-    private void zeroAndFlush(Peer peer) {
-        deleteKeypair(peer.current);
-        deleteKeypair(peer.previous);
-        deleteKeypair(peer.next);
-        peer.current = null;
-        peer.previous = null;
-        peer.next = null;
-        dropHandshake(peer);
-        peer.staged.clear();
     }
 
     // ---------------------------------------------------------------------------------------------- inbound
@@ -624,9 +360,9 @@ public final class WgEngine {
         }
         return switch (datagram.get(datagram.position())) {
             case WgMessage.TYPE_TRANSPORT -> handleTransport(from, datagram, dst, nowNanos, result);
-            case WgMessage.TYPE_INITIATION -> handleInitiation(from, datagram, dst, nowNanos, result);
-            case WgMessage.TYPE_RESPONSE -> handleResponse(from, datagram, nowNanos, result, dst);
-            case WgMessage.TYPE_COOKIE_REPLY -> handleCookieReply(datagram, nowNanos, result);
+            case WgMessage.TYPE_INITIATION -> handshakes.handleInitiation(from, datagram, dst, nowNanos, result);
+            case WgMessage.TYPE_RESPONSE -> handshakes.handleResponse(from, datagram, nowNanos, result, dst);
+            case WgMessage.TYPE_COOKIE_REPLY -> handshakes.handleCookieReply(datagram, nowNanos, result);
             default -> drop(result, DropReason.UNKNOWN_TYPE);
         };
     }
@@ -721,10 +457,10 @@ public final class WgEngine {
             }
             Keypair old = peer.previous;
             peer.previous = peer.current;
-            deleteKeypair(old);
+            handshakes.deleteKeypair(old);
             peer.current = kp;
             peer.next = null;
-            handshakeComplete(peer);
+            handshakes.handshakeComplete(peer);
             sendStaged(peer, now, cipher);
         }
     }
@@ -739,7 +475,7 @@ public final class WgEngine {
                 && now - kp.createdNanos >= rejectAfterTime - keepaliveTimeout - rekeyTimeout) {
             synchronized (peer) {
                 peer.sentLastMinuteHandshake = true;
-                sendInitiation(peer, now, false);
+                handshakes.sendInitiation(peer, now, false);
             }
         }
     }
@@ -773,13 +509,13 @@ public final class WgEngine {
                 int n = peer.staged.size();
                 peer.staged.clear();
                 drops.addAndGet(DropReason.HANDSHAKE_GAVE_UP.ordinal(), n);
-                dropHandshake(peer);
+                handshakes.dropHandshake(peer);
                 if (peer.zeroKeyMaterialAt == Peer.OFF) {
                     peer.zeroKeyMaterialAt = now + 3 * rejectAfterTime;
                 }
             } else {
                 peer.handshakeAttempts++;
-                sendInitiation(peer, now, true);
+                handshakes.sendInitiation(peer, now, true);
             }
         }
         if (due(peer.sendKeepaliveAt, now)) {
@@ -792,11 +528,11 @@ public final class WgEngine {
         }
         if (due(peer.newHandshakeAt, now)) {
             peer.newHandshakeAt = Peer.OFF;
-            sendInitiation(peer, now, false);
+            handshakes.sendInitiation(peer, now, false);
         }
         if (due(peer.zeroKeyMaterialAt, now)) {
             peer.zeroKeyMaterialAt = Peer.OFF;
-            zeroAndFlush(peer);
+            handshakes.zeroAndFlush(peer);
         }
         if (due(peer.persistentKeepaliveAt, now)) {
             peer.persistentKeepaliveAt = Peer.OFF;
@@ -844,17 +580,17 @@ public final class WgEngine {
 
     // ---------------------------------------------------------------------------------------------- helpers
 
-    private Action drop(PacketResult r, DropReason reason) {
+    Action drop(PacketResult r, DropReason reason) {
         drops.incrementAndGet(reason.ordinal());
         r.dropReason = reason;
         return Action.DROP;
     }
 
-    private void count(DropReason reason) {
+    void count(DropReason reason) {
         drops.incrementAndGet(reason.ordinal());
     }
 
-    private int allocateIndex(Object entry) {
+    int allocateIndex(Object entry) {
         while (true) {
             int i;
             synchronized (rng) {
@@ -866,7 +602,7 @@ public final class WgEngine {
         }
     }
 
-    private byte[] randomBytes(int n) {
+    byte[] randomBytes(int n) {
         byte[] b = new byte[n];
         synchronized (rng) {
             rng.nextBytes(b);
@@ -874,7 +610,7 @@ public final class WgEngine {
         return b;
     }
 
-    private long jitter() {
+    long jitter() {
         long max = WgTimers.REKEY_TIMEOUT_JITTER_MAX.toNanos();
         synchronized (rng) {
             return rng.nextLong(max + 1);
