@@ -89,7 +89,9 @@ final class GridmeshNode implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new LabException("gridmesh wg-quick up exited early:\n" + process.stderr() + process.stdout());
             }
-            return ns.exec("ip", "-o", "link", "show", ifname, "up").stdout().contains(ifname)
+            // cheap checks first: every show() is a JVM start
+            return Files.exists(Path.of("/run/gridmesh", ifname + ".sock"))
+                    && ns.exec("ip", "-o", "link", "show", ifname, "up").stdout().contains(ifname)
                     && show().isPresent();
         });
     }
