@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.LongAdder;
  * and the address it came from; it writes the response, if any, into a caller-owned buffer and says what it did.
  * Bad datagrams are dropped and counted by {@link DropReason}; nothing is thrown for any input.
  *
- * <p>Thread-safe: it keeps no per-request state, and its counters are atomic, so several I/O threads may share one.
+ * <p>Thread-safe: it keeps no per-request state, its counters are atomic and its rate-limit table is locked, so
+ * several I/O threads may share one.
  */
 public final class StunServer {
 
@@ -49,13 +50,15 @@ public final class StunServer {
         UNEXPECTED_RESPONSE,
         /** A Binding indication (keepalive): consumed without a response, as RFC 8489 section 6.3.2 says. */
         INDICATION,
+        /** The source address sent more than its rate allows (a reflection/amplification guard). */
+        RATE_LIMITED,
         /** The response did not fit the caller's output buffer. */
         OUTPUT_TOO_SMALL
     }
 
     /** What {@link #handle} did. Instances are shared constants: handling allocates no result object. */
     public sealed interface Result {
-        /** A response (success or error) of {@code length} bytes was written to {@code out}; send it back to the sender. */
+        /** Whether a response (success or error) was written to {@code out}: send it back to the sender. */
         boolean reply();
 
         /** A response was written: {@link #reply()} is true. {@code error} when it is a 4xx error response. */
@@ -86,8 +89,37 @@ public final class StunServer {
         }
     }
 
+    /**
+     * Per-source-address token bucket: {@code perSecond} requests a second, bursts of {@code burst}. At most
+     * {@code maxSources} addresses are tracked; when the table is full it is cleared (a flood of spoofed sources
+     * then resets everyone's bucket, which errs on the side of answering).
+     */
+    public record RateLimit(int perSecond, int burst, int maxSources) {
+        /** 20 requests a second per source address, bursts of 40, 65536 sources. Agents send a few a minute. */
+        // Not the default: a test or a NAT'd office may legitimately burst from one address; opt in on public relays.
+        public static final RateLimit DEFAULT = new RateLimit(20, 40, 65536);
+        public static final RateLimit NONE = new RateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
+
+        public RateLimit {
+            if (perSecond < 1 || burst < 1 || maxSources < 0) {
+                throw new IllegalArgumentException("rate limit: perSecond and burst >= 1, maxSources >= 0");
+            }
+        }
+
+        boolean unlimited() {
+            return maxSources == 0;
+        }
+    }
+
+    private static final class Bucket {
+        double tokens;
+        long lastNanos;
+    }
+
     private final String software;
     private final InetSocketAddress otherAddress;
+    private final RateLimit rateLimit;
+    private final Map<java.net.InetAddress, Bucket> buckets = new java.util.HashMap<>();
     private volatile List<InetSocketAddress> endpoints = List.of();
     private final LongAdder datagrams = new LongAdder();
     private final LongAdder successes = new LongAdder();
@@ -96,10 +128,18 @@ public final class StunServer {
     /**
      * @param software the SOFTWARE attribute to send, or null for none
      * @param otherAddress the server's alternate address for OTHER-ADDRESS (RFC 5780), or null when it has none
+     *     (then {@link StunUdpServer} names its next bound port)
+     *     No rate limit: pass {@link RateLimit#DEFAULT} to the three-argument constructor on a public server.
      */
     public StunServer(String software, InetSocketAddress otherAddress) {
+        this(software, otherAddress, RateLimit.NONE);
+    }
+
+    /** @param rateLimit applied by the {@code handle} overload that takes {@code nowNanos} */
+    public StunServer(String software, InetSocketAddress otherAddress, RateLimit rateLimit) {
         this.software = software;
         this.otherAddress = otherAddress;
+        this.rateLimit = requireNonNull(rateLimit, "rateLimit");
     }
 
     public StunServer() {
@@ -139,9 +179,46 @@ public final class StunServer {
         return null;
     }
 
-    /** {@link #handle(InetSocketAddress, InetSocketAddress, ByteBuffer, ByteBuffer)} without RESPONSE-ORIGIN. */
+    /** Without RESPONSE-ORIGIN and without rate limiting. */
     public Result handle(InetSocketAddress from, ByteBuffer request, ByteBuffer out) {
         return handle(from, null, request, out);
+    }
+
+    /**
+     * {@link #handle(InetSocketAddress, InetSocketAddress, ByteBuffer, ByteBuffer)} after the per-source
+     * {@link RateLimit}: a source over its rate is dropped as {@link DropReason#RATE_LIMITED} before any decoding.
+     */
+    public Result handle(InetSocketAddress from, InetSocketAddress local, ByteBuffer request, ByteBuffer out, long nowNanos) {
+        requireNonNull(from, "from");
+        if (!rateLimit.unlimited() && !admit(from.getAddress(), nowNanos)) {
+            datagrams.increment();
+            return drop(DropReason.RATE_LIMITED);
+        }
+        return handle(from, local, request, out);
+    }
+
+    private boolean admit(java.net.InetAddress source, long nowNanos) {
+        synchronized (buckets) {
+            Bucket b = buckets.get(source);
+            if (b == null) {
+                if (buckets.size() >= rateLimit.maxSources()) {
+                    buckets.clear();
+                }
+                b = new Bucket();
+                b.tokens = rateLimit.burst();
+                b.lastNanos = nowNanos;
+                buckets.put(source, b);
+            } else {
+                double refill = (nowNanos - b.lastNanos) / 1e9 * rateLimit.perSecond();
+                b.tokens = Math.min(rateLimit.burst(), b.tokens + Math.max(0, refill));
+                b.lastNanos = nowNanos;
+            }
+            if (b.tokens < 1) {
+                return false;
+            }
+            b.tokens -= 1;
+            return true;
+        }
     }
 
     /**

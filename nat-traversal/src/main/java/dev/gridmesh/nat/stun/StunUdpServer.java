@@ -148,7 +148,7 @@ public final class StunUdpServer implements AutoCloseable {
                 ByteBuffer out = reply.nioBuffer(0, reply.capacity());
                 InetSocketAddress local = packet.recipient() != null ? packet.recipient()
                         : (InetSocketAddress) ctx.channel().localAddress();
-                StunServer.Result r = engine.handle(packet.sender(), local, request, out);
+                StunServer.Result r = engine.handle(packet.sender(), local, request, out, System.nanoTime());
                 if (r.reply()) {
                     reply.writerIndex(out.position());
                     ctx.writeAndFlush(new DatagramPacket(reply, packet.sender()), ctx.voidPromise());

@@ -123,6 +123,26 @@ class StunServerTest {
         assertThat(tiny.position()).isZero();
     }
 
+    @Test
+    void rateLimitPerSourceWithVirtualTime() {
+        StunServer limited = new StunServer(null, null, new StunServer.RateLimit(10, 3, 100));
+        byte[] req = StunCodec.encode(StunMessage.bindingRequest(TransactionId.random(rng)));
+        var other = new InetSocketAddress(addr("198.18.7.7"), 1);
+        long t = 1_000_000_000L;
+        int answered = 0;
+        for (int i = 0; i < 10; i++) {
+            answered += limited.handle(CLIENT, LOCAL, ByteBuffer.wrap(req), out.clear(), t).reply() ? 1 : 0;
+        }
+        assertThat(answered).isEqualTo(3); // the burst
+        assertThat(limited.drops(DropReason.RATE_LIMITED)).isEqualTo(7);
+        assertThat(limited.handle(other, LOCAL, ByteBuffer.wrap(req), out.clear(), t).reply()).isTrue(); // its own bucket
+        t += 100_000_000L; // 100 ms refills one token at 10/s
+        assertThat(limited.handle(CLIENT, LOCAL, ByteBuffer.wrap(req), out.clear(), t).reply()).isTrue();
+        assertThat(limited.handle(CLIENT, LOCAL, ByteBuffer.wrap(req), out.clear(), t).reply()).isFalse();
+        // the overloads without time do not limit
+        assertThat(limited.handle(CLIENT, ByteBuffer.wrap(req), out.clear()).reply()).isTrue();
+    }
+
     private void drop(byte[] datagram, DropReason reason) {
         out.clear();
         StunServer.Result r = server.handle(CLIENT, ByteBuffer.wrap(datagram), out);

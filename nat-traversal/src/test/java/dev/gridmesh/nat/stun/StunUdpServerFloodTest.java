@@ -54,7 +54,8 @@ class StunUdpServerFloodTest {
 
     @Test
     void floodOfMalformedStunIsCountedWhileAGoodClientIsServed() throws Exception {
-        StunServer engine = new StunServer("gridmesh-test", null);
+        // no rate limit here, so that every bad datagram reaches the parser and is counted under its own reason
+        StunServer engine = new StunServer("gridmesh-test", null, StunServer.RateLimit.NONE);
         InetAddress lo = InetAddress.getLoopbackAddress();
         SplittableRandom rng = new SplittableRandom(42);
         List<Bad> kinds = badKinds(rng);
@@ -94,5 +95,34 @@ class StunUdpServerFloodTest {
         assertThat(counted.keySet()).isEqualTo(sent.keySet());
         sent.forEach((reason, n) -> assertThat(counted.get(reason)).as("%s", reason).isLessThanOrEqualTo(n));
         assertThat(totalCounted).as("counted %s of sent %s", counted, sent).isGreaterThanOrEqualTo(totalSent * 9 / 10);
+    }
+
+    @Test
+    void rateLimitStopsOneFloodingSourceAndNotTheOthers() throws Exception {
+        // the flooder is 127.0.0.2, the good client 127.0.0.1: the limit is per source address
+        StunServer engine = new StunServer("gridmesh-test", null, new StunServer.RateLimit(5, 10, 1024));
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        SplittableRandom rng = new SplittableRandom(43);
+        byte[] good = StunCodec.encode(StunMessage.bindingRequest(TransactionId.random(rng)));
+        try (StunUdpServer udp = StunUdpServer.bind(engine, new InetSocketAddress("127.0.0.1", 0));
+                DatagramChannel flooder = DatagramChannel.open();
+                DatagramChannel client = DatagramChannel.open();
+                Selector sel = Selector.open()) {
+            InetSocketAddress target = udp.localAddresses().getFirst();
+            flooder.bind(new InetSocketAddress("127.0.0.2", 0));
+            client.bind(new InetSocketAddress(lo, 0)).configureBlocking(false).register(sel, SelectionKey.OP_READ);
+            for (int i = 0; i < 2000; i++) {
+                flooder.send(ByteBuffer.wrap(good), target); // well-formed, but far too many
+            }
+            StunClient c = new StunClient(new StunClientConfig(Duration.ofMillis(200), 7, 4, null, true), rng);
+            for (int i = 0; i < 5; i++) {
+                BindingEvent e = StunRealPeerTest.runOverRealUdp(c, client, sel, target, Duration.ofSeconds(10));
+                assertThat(e).isInstanceOf(BindingEvent.Success.class);
+            }
+        }
+        System.out.printf("rate limit: successes %d, drops %s%n", engine.successes(), engine.dropCounts());
+        assertThat(engine.drops(DropReason.RATE_LIMITED)).isGreaterThan(1000);
+        // the flooder got at most its burst plus what refilled while the test ran, the client all 5
+        assertThat(engine.successes()).isBetween(5L, 200L);
     }
 }
