@@ -16,6 +16,7 @@ import dev.gridmesh.cli.CliException;
 import dev.gridmesh.protocol.wg.WgTimers;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -33,9 +34,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gridmesh wg-quick up FILE.conf|IFNAME}: parses the file, opens the local API socket
- * ({@code /run/gridmesh/IFNAME.sock}), brings the data plane up (TUN, addresses, routes, UDP), prints what it did,
- * and runs in the foreground until SIGINT, SIGTERM or {@code gridmesh wg-quick down}; then removes the interface and
- * the socket and exits 0.
+ * ({@code /run/gridmesh/IFNAME.sock}), runs PreUp, brings the data plane up (TUN, addresses, routes, UDP), runs
+ * PostUp, prints what it did, and runs in the foreground until SIGINT, SIGTERM or {@code gridmesh wg-quick down};
+ * then runs PreDown, removes the interface, runs PostDown, removes the socket and exits 0.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Bring up a WireGuard interface from a wg-quick(8) file and run it in the foreground.",
@@ -58,6 +59,10 @@ public final class WgQuickUpCommand implements Callable<Integer> {
     @Option(names = "--socket-dir", hidden = true, defaultValue = "/run/gridmesh",
             description = "Directory of the local API socket (tests).")
     Path socketDir;
+
+    @Option(names = "--hook-timeout", hidden = true, defaultValue = "120s", converter = DurationConverter.class,
+            description = "Longest a PreUp/PostUp/PreDown/PostDown command may run.")
+    Duration hookTimeout;
 
     @Mixin
     TimerOptions timerOptions = new TimerOptions();
@@ -114,19 +119,24 @@ public final class WgQuickUpCommand implements Callable<Integer> {
         });
 
         Foreground.Signals signals = foregroundWait.trapSignals();
+        Hooks hooks = new Hooks(name, hookTimeout);
         LocalApiServer api = null;
         DataPlane dp = null;
+        boolean up = false;
         try {
             try {
                 api = LocalApiServer.start(socket, handlers);
             } catch (LocalApiException e) {
                 throw new CliException("wg-quick up " + name, withPrivilegeHint(e.getMessage()), e);
             }
+            hooks.runOrFail("PreUp", config.hooks().preUp());
             try {
                 dp = DataPlane.start(dpc, dataPlaneOptions);
             } catch (DataPlaneException e) {
                 throw new CliException("wg-quick up " + name, withPrivilegeHint(e.getMessage()), e);
             }
+            hooks.runOrFail("PostUp", config.hooks().postUp()); // on failure: interface removed, no down hooks
+            up = true;
             running.set(dp);
             PrintWriter out = spec.commandLine().getOut();
             out.print(ShowText.formatUp(DataPlaneLocalApi.show(dp.status()), file, socket));
@@ -140,8 +150,14 @@ public final class WgQuickUpCommand implements Callable<Integer> {
             // interface first, socket last: `wg-quick down` returns when the socket is gone, so the interface is too
             stopping.set(true);
             running.set(null);
+            if (up) {
+                hooks.runAll("PreDown", config.hooks().preDown());
+            }
             if (dp != null) {
                 dp.close();
+            }
+            if (up) {
+                hooks.runAll("PostDown", config.hooks().postDown());
             }
             if (api != null) {
                 api.close();

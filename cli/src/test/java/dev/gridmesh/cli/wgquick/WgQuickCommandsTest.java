@@ -152,6 +152,51 @@ class WgQuickCommandsTest {
         assertThat(gone.errLines()[0]).startsWith("gridmesh: show gmtest0: ");
     }
 
+    @Test
+    void hooksRunInWgQuickOrderWithInterfaceName() throws Exception {
+        Path log = dir.resolve("hooks.log");
+        Path file = config("gmhook0", """
+                [Interface]
+                PrivateKey = %s
+                PreUp = echo pre-up %%i >> %s
+                PostUp = echo post-up %%i >> %s
+                PostUp = echo post-up-2 >> %s
+                PreDown = echo pre-down %%i >> %s
+                PostDown = echo post-down %%i >> %s
+                """.formatted(KEY.toBase64(), log, log, log, log, log));
+        CompletableFuture<CliRun> up = CompletableFuture.supplyAsync(() -> cli("wg-quick", "up", file.toString()));
+        try {
+            await("gmhook0 to answer show", Duration.ofSeconds(20),
+                    () -> up.isDone() || cli("wg-quick", "show", "gmhook0").exit() == 0);
+            assertThat(Files.readAllLines(log)).containsExactly("pre-up gmhook0", "post-up gmhook0", "post-up-2");
+            assertThat(cli("wg-quick", "down", "gmhook0").exit()).isZero();
+        } finally {
+            if (!up.isDone()) {
+                cli("wg-quick", "down", "gmhook0");
+            }
+        }
+        CliRun ran = up.get(20, TimeUnit.SECONDS);
+        assertThat(ran.exit()).as(ran.err()).isZero();
+        assertThat(Files.readAllLines(log)).containsExactly("pre-up gmhook0", "post-up gmhook0", "post-up-2",
+                "pre-down gmhook0", "post-down gmhook0");
+    }
+
+    @Test
+    void failingPostUpTearsDownInOneLine() throws Exception {
+        Path log = dir.resolve("hooks.log");
+        Path file = config("gmhook1", """
+                [Interface]
+                PrivateKey = %s
+                PostUp = exit 3
+                PostDown = echo post-down >> %s
+                """.formatted(KEY.toBase64(), log));
+        CliRun r = CompletableFuture.supplyAsync(() -> cli("wg-quick", "up", file.toString())).get(30, TimeUnit.SECONDS);
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.errLines()).containsExactly("gridmesh: wg-quick up gmhook1: PostUp: `exit 3` exited 3");
+        assertThat(Files.exists(Path.of(sockets(), "gmhook1.sock"))).as("socket removed").isFalse();
+        assertThat(log).doesNotExist(); // like wg-quick: a failed up runs no down hooks
+    }
+
     private static void assertSchemaV1Interface(JsonNode i, boolean withVersion) {
         List<String> expected = new ArrayList<>(List.of("name", "publicKey", "listenPort", "addresses", "mtu", "peers"));
         if (withVersion) {

@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param listenPort    UDP port, 0 = pick one
  * @param mtu           the TUN device's MTU ({@link #DEFAULT_MTU} unless the file sets one)
  * @param dns           DNS servers and search domains as written; parsed but not applied by gridmesh
+ * @param hooks         PreUp/PostUp/PreDown/PostDown commands ({@link WgQuickHooks#NONE} if none)
  */
 public record WgQuickConfig(Path file, String interfaceName, NodePrivateKey privateKey, List<IpPrefix> addresses,
-        int listenPort, int mtu, List<String> dns, List<WgPeerConfig> peers) {
+        int listenPort, int mtu, List<String> dns, List<WgPeerConfig> peers, WgQuickHooks hooks) {
     /** wg-quick's MTU when it cannot derive one from the route to the endpoints (1500 - 80). */
     public static final int DEFAULT_MTU = 1420;
 
@@ -29,6 +30,13 @@ public record WgQuickConfig(Path file, String interfaceName, NodePrivateKey priv
         addresses = List.copyOf(addresses);
         dns = List.copyOf(dns);
         peers = List.copyOf(peers);
+        Objects.requireNonNull(hooks, "hooks");
+    }
+
+    /** A file without hooks. */
+    public WgQuickConfig(Path file, String interfaceName, NodePrivateKey privateKey, List<IpPrefix> addresses,
+            int listenPort, int mtu, List<String> dns, List<WgPeerConfig> peers) {
+        this(file, interfaceName, privateKey, addresses, listenPort, mtu, dns, peers, WgQuickHooks.NONE);
     }
 
     @Override

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * may repeat). The interface name is the file name without {@code .conf}.
  *
  * <p>Keys gridmesh reads: PrivateKey, Address, ListenPort, MTU; per peer PublicKey, PresharedKey, AllowedIPs,
- * Endpoint (hostnames resolved once, here), PersistentKeepalive. Accepted with a warning that they are ignored:
- * DNS (kept in {@link WgQuickConfig#dns()}), Table, PreUp, PostUp, PreDown, PostDown, SaveConfig, FwMark.
+ * Endpoint (hostnames resolved once, here), PersistentKeepalive; PreUp, PostUp, PreDown, PostDown (kept in
+ * {@link WgQuickConfig#hooks()} for the caller to run). Accepted with a warning that they are ignored:
+ * DNS (kept in {@link WgQuickConfig#dns()}), Table, SaveConfig, FwMark.
  * Anything else is an error, as in wg(8).
  *
  * <p>Stricter than wg(8) where wg would silently take the last of two values: a single-valued key given twice in
@@ -56,10 +57,6 @@ public final class WgQuickParser {
     private static final Map<String, String> IGNORED = Map.of(
             "dns", "gridmesh does not configure the system resolver",
             "table", "gridmesh installs routes for AllowedIPs in the main table",
-            "preup", "gridmesh does not run hook commands",
-            "postup", "gridmesh does not run hook commands",
-            "predown", "gridmesh does not run hook commands",
-            "postdown", "gridmesh does not run hook commands",
             "saveconfig", "gridmesh never writes the file back",
             "fwmark", "gridmesh does not mark its packets");
 
@@ -155,6 +152,10 @@ public final class WgQuickParser {
         private int mtu;
         private int mtuLine;
         private final List<String> dns = new ArrayList<>();
+        private final List<String> preUp = new ArrayList<>();
+        private final List<String> postUp = new ArrayList<>();
+        private final List<String> preDown = new ArrayList<>();
+        private final List<String> postDown = new ArrayList<>();
 
         private PeerBuilder peer;
         private final List<PeerBuilder> peers = new ArrayList<>();
@@ -198,7 +199,8 @@ public final class WgQuickParser {
                 configs.add(new WgPeerConfig(p.publicKey, p.presharedKey, p.allowedIps, p.endpoint, p.keepalive));
             }
             return new WgQuickConfig(file, name, privateKey, addresses, listenPort,
-                    mtu == 0 ? WgQuickConfig.DEFAULT_MTU : mtu, dns, configs);
+                    mtu == 0 ? WgQuickConfig.DEFAULT_MTU : mtu, dns, configs,
+                    new WgQuickHooks(preUp, postUp, preDown, postDown));
         }
 
         private void line(String raw) throws ConfigException {
@@ -292,7 +294,11 @@ public final class WgQuickParser {
                     }
                     ignored(key);
                 }
-                case "table", "preup", "postup", "predown", "postdown", "saveconfig", "fwmark" -> ignored(key);
+                case "preup" -> preUp.add(nonEmpty(key, value, "a shell command, %i for the interface name"));
+                case "postup" -> postUp.add(nonEmpty(key, value, "a shell command, %i for the interface name"));
+                case "predown" -> preDown.add(nonEmpty(key, value, "a shell command, %i for the interface name"));
+                case "postdown" -> postDown.add(nonEmpty(key, value, "a shell command, %i for the interface name"));
+                case "table", "saveconfig", "fwmark" -> ignored(key);
                 default -> {
                     if (PEER_KEYS.stream().anyMatch(p -> p.equalsIgnoreCase(key))) {
                         throw new ConfigException(file, lineNo, key, "belongs in a [Peer] section (expected in [Interface]: "

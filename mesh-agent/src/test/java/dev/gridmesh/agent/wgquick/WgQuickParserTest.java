@@ -132,10 +132,13 @@ class WgQuickParserTest {
         assertThat(site.allowedIps()).containsExactly(IpPrefix.parse("100.64.1.0/24"), IpPrefix.parse("100.64.2.0/24"));
         assertThat(site.endpoint()).isEqualTo(new InetSocketAddress(addr("2001:db8::b"), 51820));
         assertThat(site.persistentKeepaliveSeconds()).isZero();
-        assertThat(warnings).containsExactly(
-                f + ":5: SaveConfig: ignored (gridmesh never writes the file back)",
-                f + ":6: PostUp: ignored (gridmesh does not run hook commands)",
-                f + ":7: PostDown: ignored (gridmesh does not run hook commands)");
+        assertThat(warnings).containsExactly(f + ":5: SaveConfig: ignored (gridmesh never writes the file back)");
+        assertThat(c.hooks().preUp()).isEmpty();
+        assertThat(c.hooks().postUp()).containsExactly(
+                "iptables -A FORWARD -i %i -j ACCEPT; iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE");
+        assertThat(c.hooks().postDown()).containsExactly(
+                "iptables -D FORWARD -i %i -j ACCEPT; iptables -t nat -D POSTROUTING -o eth0 -j MASQUERADE");
+        assertThat(c.hooks().preDown()).isEmpty();
     }
 
     @Test
@@ -164,6 +167,25 @@ class WgQuickParserTest {
     }
 
     @Test
+    void hooksKeepOrderEqualsSignsAndRepeats(@TempDir Path dir) throws ConfigException {
+        Path f = dir.resolve("wg3.conf");
+        WgQuickConfig c = parser.parse(f, """
+                [Interface]
+                PrivateKey = %s
+                PreUp = sysctl -w net.ipv4.ip_forward=1
+                postup = echo up %%i   # comment
+                PostUp=echo second
+                PreDown = echo pre-down
+                POSTDOWN = echo down %%i
+                """.formatted(PRIV), warn);
+        assertThat(c.hooks()).isEqualTo(new WgQuickHooks(List.of("sysctl -w net.ipv4.ip_forward=1"),
+                List.of("echo up %i", "echo second"), List.of("echo pre-down"), List.of("echo down %i")));
+        assertThat(warnings).isEmpty();
+        assertThatThrownBy(() -> parser.parse(f, "[Interface]\nPrivateKey = " + PRIV + "\nPostUp =\n", warn))
+                .hasMessage(f + ":3: PostUp: empty (expected: a shell command, %i for the interface name)");
+    }
+
+    @Test
     void minimalFileGetsDefaults() throws ConfigException {
         WgQuickConfig c = parser.parse(fixture("good", "minimal.conf"), warn);
         assertThat(c.interfaceName()).isEqualTo("minimal");
@@ -171,6 +193,7 @@ class WgQuickParserTest {
         assertThat(c.listenPort()).isZero();
         assertThat(c.mtu()).isEqualTo(1420);
         assertThat(c.peers()).isEmpty();
+        assertThat(c.hooks()).isEqualTo(WgQuickHooks.NONE);
     }
 
     @Test
