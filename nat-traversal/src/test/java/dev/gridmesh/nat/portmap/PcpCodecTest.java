@@ -114,7 +114,7 @@ class PcpCodecTest {
                 PortMapDecodeError.BAD_LENGTH);
         assertThat(reason("028200000000000000000000000000000000000000000000")).isEqualTo(
                 PortMapDecodeError.UNKNOWN_OPCODE);
-        assertThat(reason("02" + "81" + "0".repeat(2196))).isEqualTo(PortMapDecodeError.BAD_LENGTH);
+        assertThat(reason("02" + "81" + "0".repeat(2204))).isEqualTo(PortMapDecodeError.BAD_LENGTH);
     }
 
     @Property(tries = 3000)
