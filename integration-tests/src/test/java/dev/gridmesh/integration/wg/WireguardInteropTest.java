@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * (as root). Logs: {@code integration-tests/target/netns-logs/<test>/}.
  */
 @Tag("netns")
+@SuppressWarnings("try") // a Side is opened for its lifetime even where the body never names it
 class WireguardInteropTest {
     static final long BULK_BYTES = 200L << 20;
     static final int PORT = 51820;
