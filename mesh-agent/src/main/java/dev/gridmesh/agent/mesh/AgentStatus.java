@@ -25,7 +25,7 @@ public record AgentStatus(int schemaVersion, Self self, List<Peer> peers, RelayP
      * @param connectionSinceEpochMillis when the connection state last changed
      * @param lastError   why the last connection ended ("" if none did)
      * @param registrations successful registrations (1 + reconnects)
-     * @param tun         TUN interface name (null until up)
+     * @param tun         TUN interface name
      */
     public record Self(String name, String overlayIp, String nodeKey, String relay, String connection,
             long connectionSinceEpochMillis, String lastError, long registrations, String tun) {

@@ -110,6 +110,8 @@ public final class MeshAgent implements AutoCloseable {
                 log.info("node key found in {}: authenticating with it; --token is not used", dir.keyFile());
             }
             agent = new MeshAgent(config, dir, stored.orElseGet(NodePrivateKey::generate), stored.isPresent());
+            // TUN first: a host where it cannot be opened fails here, before a join token is spent
+            agent.dataPlane = agent.startDataPlane();
             agent.api = LocalApiServer.start(dir.socketPath(), agent.handlers());
             agent.control = new ControlClient(config.control(), agent.key, stored.isPresent() ? "" : config.joinToken(),
                     agent.relayPath, agent.new Listener());
@@ -231,7 +233,7 @@ public final class MeshAgent implements AutoCloseable {
                     }
                 }
                 try {
-                    dataPlane = startDataPlane(ok);
+                    configureInterface(ok);
                 } catch (AgentException e) {
                     fail(e.getMessage());
                     return false;
@@ -335,31 +337,36 @@ public final class MeshAgent implements AutoCloseable {
         }
     }
 
-    private DataPlane startDataPlane(ControlMessage.RegisterOk ok) throws AgentException {
-        IpPrefix address = IpPrefix.of(ok.overlayIp(), ok.prefixBits());
+    /**
+     * Opens the TUN and the UDP socket with no address yet (the relay assigns it). The data plane gets no command
+     * runner: the agent configures the interface itself, once, with the overlay range's route (address/10); peers'
+     * /32 allowed IPs fall inside it, so adding a peer runs no command.
+     */
+    private DataPlane startDataPlane() throws AgentException {
         DataPlaneOptions o = config.dataPlane();
-        // The data plane is given no command runner: the agent configures the interface itself, once, with the
-        // overlay range's route (address/10); peers' /32 allowed IPs fall inside it, so adding a peer runs no command.
         DataPlaneOptions inner = new DataPlaneOptions(o.tunOpener(), null, o.bindAddress(), o.allowEpoll(), o.udpGso());
-        DataPlane dp;
         try {
-            dp = DataPlane.start(new DataPlaneConfig(config.tunName(), key, List.of(address), 0, config.mtu(), List.of(),
+            return DataPlane.start(new DataPlaneConfig(config.tunName(), key, List.of(), 0, config.mtu(), List.of(),
                     null), inner);
         } catch (DataPlaneException e) {
             throw new AgentException(e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new AgentException(config.tunName() + ": " + e.getMessage(), e);
         }
-        if (o.commandRunner() != null) {
+    }
+
+    /** {@code ip address add OVERLAY/BITS dev TUN; ip link set TUN mtu M up} (nothing with a fake TUN). */
+    private void configureInterface(ControlMessage.RegisterOk ok) throws AgentException {
+        IpPrefix address = IpPrefix.of(ok.overlayIp(), ok.prefixBits());
+        DataPlane dp = dataPlane;
+        if (config.dataPlane().commandRunner() != null) {
             try {
-                new InterfaceConfigurator(o.commandRunner()).up(dp.interfaceName(), List.of(address), dp.config().mtu(),
-                        List.of());
+                new InterfaceConfigurator(config.dataPlane().commandRunner()).up(dp.interfaceName(), List.of(address),
+                        dp.config().mtu(), List.of());
             } catch (NetConfigException e) {
-                dp.close();
                 throw new AgentException(e.getMessage(), e);
             }
         }
-        return dp;
     }
 
     /** Closes the relay connection, the interface, the local API socket and releases the state dir. Idempotent. */
