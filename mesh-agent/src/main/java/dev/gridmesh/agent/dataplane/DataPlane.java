@@ -182,7 +182,7 @@ public final class DataPlane implements AutoCloseable {
 
     private void startIo() throws IOException {
         outside = OutsideSocket.bind("wg-outside-" + tun.name(), options.bindAddress(), config.listenPort(), slot,
-                options.allowEpoll(), demux);
+                options.allowEpoll(), options.udpGro(), demux);
         channel = outside.channel();
         gso = options.udpGso() && outside.gsoSupported();
         timer = outside.eventLoop().scheduleAtFixedRate(this::onTick, TICK_MILLIS, TICK_MILLIS,
@@ -450,7 +450,7 @@ public final class DataPlane implements AutoCloseable {
     private void handleInbound(InetSocketAddress from, ByteBuf content) {
         int len = content.readableBytes();
         if (len > outsideSrc.capacity()) {
-            drop(IoDrop.NOT_WIREGUARD);
+            drop(IoDrop.UDP_DATAGRAM_TOO_BIG);
             return;
         }
         outsideSrc.clear().limit(len);

@@ -15,28 +15,39 @@ import java.util.Objects;
  * @param bindAddress   UDP bind address, null = wildcard (dual-stack)
  * @param allowEpoll    false forces Netty's NIO transport
  * @param udpGso        coalesce equal-sized datagrams to one endpoint into UDP GSO sends when the kernel can
+ * @param udpGro        let the kernel coalesce received datagrams (UDP_GRO, epoll only); Netty splits them again
  */
 public record DataPlaneOptions(TunOpener tunOpener, CommandRunner commandRunner, InetAddress bindAddress,
-        boolean allowEpoll, boolean udpGso) {
+        boolean allowEpoll, boolean udpGso, boolean udpGro) {
     public DataPlaneOptions {
         Objects.requireNonNull(tunOpener, "tunOpener");
     }
 
-    /** Real TUN, real {@code ip}, wildcard bind, epoll and GSO when available. */
+    /** The original five-component form (kept for existing callers): UDP GRO on. */
+    public DataPlaneOptions(TunOpener tunOpener, CommandRunner commandRunner, InetAddress bindAddress,
+            boolean allowEpoll, boolean udpGso) {
+        this(tunOpener, commandRunner, bindAddress, allowEpoll, udpGso, true);
+    }
+
+    /** Real TUN, real {@code ip}, wildcard bind, epoll, GSO and GRO when available. */
     public static DataPlaneOptions system() {
-        return new DataPlaneOptions(LinuxTunDevice::open, new ProcessCommandRunner(), null, true, true);
+        return new DataPlaneOptions(LinuxTunDevice::open, new ProcessCommandRunner(), null, true, true, true);
     }
 
     /** A given TUN (usually a fake), no OS configuration, UDP on loopback. */
     public static DataPlaneOptions withTun(TunOpener tunOpener) {
-        return new DataPlaneOptions(tunOpener, null, InetAddress.getLoopbackAddress(), true, true);
+        return new DataPlaneOptions(tunOpener, null, InetAddress.getLoopbackAddress(), true, true, true);
     }
 
     public DataPlaneOptions withEpoll(boolean allow) {
-        return new DataPlaneOptions(tunOpener, commandRunner, bindAddress, allow, udpGso);
+        return new DataPlaneOptions(tunOpener, commandRunner, bindAddress, allow, udpGso, udpGro);
     }
 
     public DataPlaneOptions withGso(boolean gso) {
-        return new DataPlaneOptions(tunOpener, commandRunner, bindAddress, allowEpoll, gso);
+        return new DataPlaneOptions(tunOpener, commandRunner, bindAddress, allowEpoll, gso, udpGro);
+    }
+
+    public DataPlaneOptions withGro(boolean gro) {
+        return new DataPlaneOptions(tunOpener, commandRunner, bindAddress, allowEpoll, udpGso, gro);
     }
 }

@@ -12,6 +12,8 @@ public enum IoDrop {
     UDP_QUEUE_FULL,
     /** The UDP socket reported a send error. */
     UDP_SEND_FAILED,
+    /** A datagram larger than the receive buffer (a peer with a much larger MTU). */
+    UDP_DATAGRAM_TOO_BIG,
     /** An IP packet from TUN larger than the read buffer (the MTU was raised under us). */
     TUN_PACKET_TOO_BIG
 }

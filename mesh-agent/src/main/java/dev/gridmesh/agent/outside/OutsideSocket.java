@@ -24,9 +24,10 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The interface's one UDP socket and the single event-loop thread that owns it. With epoll, reads use
+ * The interface's one UDP socket and the single event-loop thread that owns it. With epoll and UDP GRO, each read
+ * returns a whole train of coalesced datagrams (up to 64 KiB) that Netty splits; with epoll and no GRO, reads use
  * {@code recvmmsg} ({@link #RECV_BATCH} datagrams of up to {@code maxDatagramSize} bytes per call, into one pooled
- * direct buffer), and writes queued before one flush leave in one {@code sendmmsg}; UDP GSO
+ * direct buffer). Writes queued before one flush leave in one {@code sendmmsg}; UDP GSO
  * ({@link io.netty.channel.epoll.SegmentedDatagramPacket}) is available to {@link OutboundBatch}. Without epoll it
  * falls back to NIO. Binds dual-stack {@code [::]:port} unless a bind address is given (IPv4-only hosts fall back to
  * {@code 0.0.0.0}).
@@ -34,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 public final class OutsideSocket implements AutoCloseable {
     /** Datagrams per recvmmsg call. */
     public static final int RECV_BATCH = 32;
+    /** Receive slot with UDP GRO: the largest coalesced read. */
+    static final int GRO_SLOT = 65535;
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -53,10 +56,12 @@ public final class OutsideSocket implements AutoCloseable {
      * @param port            0 = any free port
      * @param maxDatagramSize receive slot size: larger datagrams are truncated (and then fail authentication)
      * @param allowEpoll      false forces NIO (tests)
+     * @param udpGro          ask the kernel for UDP GRO (epoll only): runs of datagrams from one sender arrive
+     *                        as one read of up to 64 KiB, which Netty splits back into datagrams
      * @param handler         the pipeline's only handler
      */
     public static OutsideSocket bind(String threadName, InetAddress bindAddress, int port, int maxDatagramSize,
-            boolean allowEpoll, io.netty.channel.ChannelHandler handler) throws IOException {
+            boolean allowEpoll, boolean udpGro, io.netty.channel.ChannelHandler handler) throws IOException {
         Objects.requireNonNull(handler, "handler");
         boolean useEpoll = allowEpoll && Epoll.isAvailable();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
@@ -68,11 +73,11 @@ public final class OutsideSocket implements AutoCloseable {
                 SocketProtocolFamily fam = bindAddress instanceof java.net.Inet6Address
                         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
                 ch = bindOnce(group, useEpoll, fam, new InetSocketAddress(bindAddress, port), maxDatagramSize,
-                        handler);
+                        udpGro, handler);
             } else {
                 try {
                     ch = bindOnce(group, useEpoll, SocketProtocolFamily.INET6, new InetSocketAddress(port),
-                            maxDatagramSize, handler);
+                            maxDatagramSize, udpGro, handler);
                 } catch (IOException e) {
                     if (isAddressInUse(e)) {
                         throw e;
@@ -80,7 +85,7 @@ public final class OutsideSocket implements AutoCloseable {
                     // no IPv6 in this namespace: IPv4 only
                     ch = bindOnce(group, useEpoll, SocketProtocolFamily.INET,
                             new InetSocketAddress(InetAddress.getByAddress(new byte[4]), port), maxDatagramSize,
-                            handler);
+                            udpGro, handler);
                 }
             }
             return new OutsideSocket(group, ch, useEpoll);
@@ -91,7 +96,7 @@ public final class OutsideSocket implements AutoCloseable {
     }
 
     private static Channel bindOnce(EventLoopGroup group, boolean epoll, SocketProtocolFamily family,
-            InetSocketAddress local, int maxDatagramSize, io.netty.channel.ChannelHandler handler)
+            InetSocketAddress local, int maxDatagramSize, boolean udpGro, io.netty.channel.ChannelHandler handler)
             throws IOException {
         ChannelFactory<Channel> factory = epoll ? () -> new EpollDatagramChannel(family)
                 : () -> new NioDatagramChannel(family);
@@ -102,7 +107,15 @@ public final class OutsideSocket implements AutoCloseable {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                 .option(ChannelOption.MAX_MESSAGES_PER_READ, 4)
                 .handler(handler);
-        if (epoll) {
+        if (epoll && udpGro) {
+            // A GRO read can be a whole 64 KiB train of segments, so the buffer must hold that (or the kernel
+            // truncates). Netty reads the segment size only on its recvmsg path (payload size 0 = no recvmmsg), then
+            // splits the train back into datagrams: one syscall per train instead of one per datagram.
+            b.option(EpollChannelOption.UDP_GRO, true)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_SLOT))
+                    .option(ChannelOption.MAX_MESSAGES_PER_READ, 16);
+        } else if (epoll) {
             b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramSize)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize * RECV_BATCH));
         } else {

@@ -77,7 +77,10 @@ class DataPlanePairTest {
             boolean[] seen = new boolean[n];
             while (got < n) {
                 byte[] r = p.tunB().awaitWritten(WAIT);
-                assertThat(r).as("packet %d of %d", got, n).isNotNull();
+                if (r == null) {
+                    throw new AssertionError("packet " + got + " of " + n + " missing; drops A " + p.a().status().drops()
+                            + ", B " + p.b().status().drops());
+                }
                 assertThat(r).hasSize(1400);
                 seen[ByteBuffer.wrap(r, 28, 4).getInt()] = true;
                 got++;

@@ -24,7 +24,7 @@ class DataPlaneStartTest {
     }
 
     private static DataPlaneOptions options(FakeTun tun, RecordingRunner runner) {
-        return new DataPlaneOptions(n -> tun, runner, InetAddress.getLoopbackAddress(), true, true);
+        return new DataPlaneOptions(n -> tun, runner, InetAddress.getLoopbackAddress(), true, true, true);
     }
 
     @Test
@@ -85,7 +85,7 @@ class DataPlaneStartTest {
     void tunFailureBecomesDataPlaneException() {
         assertThatThrownBy(() -> DataPlane.start(config(), new DataPlaneOptions(n -> {
             throw new TunException("creating TUN " + n + " needs CAP_NET_ADMIN (run as root or grant the capability)");
-        }, null, null, true, true))).isInstanceOf(DataPlaneException.class)
+        }, null, null, true, true, true))).isInstanceOf(DataPlaneException.class)
                 .hasMessage("creating TUN wgt0 needs CAP_NET_ADMIN (run as root or grant the capability)");
     }
 

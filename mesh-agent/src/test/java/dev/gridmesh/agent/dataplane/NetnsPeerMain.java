@@ -38,7 +38,10 @@ public final class NetnsPeerMain {
                 List.of(IpPrefix.parse(args[2])), Integer.parseInt(args[3]),
                 List.of(new WgPeerConfig(NodePublicKey.fromBase64(args[5]), PresharedKey.NONE,
                         List.of(IpPrefix.parse(args[6])), endpoint, 0)));
-        DataPlane dp = DataPlane.start(config);
+        // benchmark knobs (test code only): -Dgridmesh.gso=false / -Dgridmesh.gro=false
+        DataPlane dp = DataPlane.start(config, DataPlaneOptions.system()
+                .withGso(Boolean.parseBoolean(System.getProperty("gridmesh.gso", "true")))
+                .withGro(Boolean.parseBoolean(System.getProperty("gridmesh.gro", "true"))));
         LocalApiServer api = LocalApiServer.start(Path.of(args[4]), DataPlaneLocalApi.handlers(dp));
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
