@@ -46,7 +46,8 @@ public enum RelayCounter {
     PACKET_DESTINATION_SLOW(Kind.DROP, null),
     PACKET_TOO_SHORT(Kind.DROP, null),
     STREAM_UNSUPPORTED(Kind.DROP, null),
-    UNEXPECTED_MESSAGE(Kind.DROP, null);
+    UNEXPECTED_MESSAGE(Kind.DROP, null),
+    ENDPOINTS_RATE_LIMITED(Kind.DROP, null);
 
     public enum Kind { EVENT, REFUSAL, DROP }
 

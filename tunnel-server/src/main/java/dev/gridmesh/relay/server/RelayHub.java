@@ -98,7 +98,7 @@ public final class RelayHub {
                 return Optional.empty();
             }
             NodeRecord n = nodes.get(s.nodeKey());
-            if (n == null) {
+            if (n == null || n.endpoints().equals(eps)) {
                 return Optional.empty();
             }
             n = n.withSeen(now, eps);

@@ -58,6 +58,9 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
     private volatile String nodeName;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> authDeadline;
+    /** SetEndpoints is broadcast to every peer: at most one per second per connection is accepted. */
+    private static final long ENDPOINTS_MIN_INTERVAL_NANOS = 1_000_000_000L;
+    private long lastEndpointsNanos;
     private int idleTicks;
     private long pingNonce;
 
@@ -160,6 +163,12 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
             case ControlMessage.Ping p -> ctx.writeAndFlush(RelayFrame.control(new ControlMessage.Pong(p.nonce())));
             case ControlMessage.Pong ignored -> { /* liveness already noted */ }
             case ControlMessage.SetEndpoints se -> {
+                long now = System.nanoTime();
+                if (lastEndpointsNanos != 0 && now - lastEndpointsNanos < ENDPOINTS_MIN_INTERVAL_NANOS) {
+                    rc.metrics().increment(RelayCounter.ENDPOINTS_RATE_LIMITED);
+                    return;
+                }
+                lastEndpointsNanos = now;
                 NodePublicKey key = nodeKey;
                 try {
                     rc.storeExecutor().execute(() -> rc.hub().endpoints(this, se.endpoints(), rc.clock().instant())

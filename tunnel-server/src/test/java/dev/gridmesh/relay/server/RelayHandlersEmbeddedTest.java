@@ -230,6 +230,14 @@ class RelayHandlersEmbeddedTest {
         assertThat(got).isEqualTo(expected);
         a.writeInbound(Unpooled.wrappedBuffer(Frames.packet(NodePrivateKey.generate().publicKey(), new byte[1], 0, 1)));
         assertThat(rc.metrics().get(RelayCounter.PACKET_NO_DESTINATION)).isEqualTo(1);
+
+        var ep = new java.net.InetSocketAddress(java.net.InetAddress.getByName("198.18.0.9"), 5);
+        a.writeInbound(Unpooled.wrappedBuffer(Frames.control(new ControlMessage.SetEndpoints(List.of(ep)))));
+        a.writeInbound(Unpooled.wrappedBuffer(Frames.control(new ControlMessage.SetEndpoints(List.of()))));
+        assertThat(controlOut(b)).singleElement().isInstanceOfSatisfying(ControlMessage.PeerChanged.class,
+                c -> assertThat(c.peer().endpoints()).containsExactly(ep));
+        assertThat(rc.metrics().get(RelayCounter.ENDPOINTS_RATE_LIMITED)).isEqualTo(1);
+        assertThat(store.node(ka.publicKey()).orElseThrow().endpoints()).containsExactly(ep);
         a.finishAndReleaseAll();
         b.finishAndReleaseAll();
     }
