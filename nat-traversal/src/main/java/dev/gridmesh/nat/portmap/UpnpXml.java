@@ -10,11 +10,31 @@ import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
+import org.xml.sax.ErrorHandler;
+import org.xml.sax.SAXParseException;
 
 /** Hardened DOM parsing for UPnP XML (no DTDs, no external entities) and namespace-blind element helpers. */
 final class UpnpXml {
     /** Descriptions and SOAP answers larger than this are refused before parsing. */
     static final int MAX_BYTES = 256 * 1024;
+
+    /** Turns parse problems into exceptions (caught below) instead of lines on stderr. */
+    private static final ErrorHandler SILENT = new ErrorHandler() {
+        @Override
+        public void warning(SAXParseException e) { }
+
+        @Override
+        public void error(SAXParseException e) throws SAXParseException {
+            throw e;
+        }
+
+        @Override
+        public void fatalError(SAXParseException e) throws SAXParseException {
+            throw e;
+        }
+    };
+    /** Searches go no deeper than this (a hostile document must not overflow the stack). */
+    private static final int MAX_DEPTH = 64;
 
     private UpnpXml() {}
 
@@ -33,7 +53,7 @@ final class UpnpXml {
             f.setXIncludeAware(false);
             f.setExpandEntityReferences(false);
             DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(null);
+            b.setErrorHandler(SILENT);
             return b.parse(new ByteArrayInputStream(xml));
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("the JDK XML parser lacks a standard feature", e);
@@ -70,11 +90,18 @@ final class UpnpXml {
 
     /** Depth-first search for the first element named {@code localName}. */
     static Element find(Element root, String localName) {
+        return find(root, localName, 0);
+    }
+
+    private static Element find(Element root, String localName, int depth) {
         if (localName.equals(localName(root))) {
             return root;
         }
+        if (depth >= MAX_DEPTH) {
+            return null;
+        }
         for (Element c : children(root, null)) {
-            Element hit = find(c, localName);
+            Element hit = find(c, localName, depth + 1);
             if (hit != null) {
                 return hit;
             }
