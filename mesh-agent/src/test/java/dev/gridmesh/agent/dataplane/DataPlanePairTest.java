@@ -44,13 +44,13 @@ class DataPlanePairTest {
         DataPlaneOptions optsA = DataPlaneOptions.withTun(n -> tunA).withEpoll(epoll).withGso(gso);
         // B knows A's key but not its endpoint: it learns it from A's handshake (roaming)
         DataPlane b = DataPlane.start(DataPlaneConfig.of("fakeB", kb, List.of(IpPrefix.parse("100.64.0.2/32")), 0,
-                List.of(new WgPeerConfig(ka.publicKey(), PresharedKey.NONE, List.of(IpPrefix.parse("100.64.0.1/32")),
-                        null, 0))), optsB);
+                List.of(new WgPeerConfig(ka.publicKey(), PresharedKey.NONE, List.of(IpPrefix.parse("100.64.0.1/32"),
+                        IpPrefix.parse("fd7a:115c:a1e0::1/128")), null, 0))), optsB);
         InetSocketAddress bEndpoint = relayOnly ? null
                 : new InetSocketAddress(InetAddress.getLoopbackAddress(), b.listenPort());
         DataPlane a = DataPlane.start(DataPlaneConfig.of("fakeA", ka, List.of(IpPrefix.parse("100.64.0.1/32")), 0,
-                List.of(new WgPeerConfig(kb.publicKey(), PresharedKey.NONE, List.of(IpPrefix.parse("100.64.0.0/24")),
-                        bEndpoint, 0))), optsA);
+                List.of(new WgPeerConfig(kb.publicKey(), PresharedKey.NONE, List.of(IpPrefix.parse("100.64.0.0/24"),
+                        IpPrefix.parse("fd7a:115c:a1e0::/64")), bEndpoint, 0))), optsA);
         return new Pair(a, tunA, b, tunB);
     }
 
@@ -65,6 +65,15 @@ class DataPlanePairTest {
             byte[] pong = IpPackets.ipv4Udp(B_IP, A_IP, 2222, 1111, "hello from B".getBytes());
             p.tunB().inject(pong);
             assertThat(p.tunA().awaitWritten(WAIT)).isEqualTo(pong);
+
+            byte[] v6 = IpPackets.ipv6Udp(IpPrefix.parseAddress("fd7a:115c:a1e0::1"),
+                    IpPrefix.parseAddress("fd7a:115c:a1e0::2"), 3, 4, "over IPv6".getBytes());
+            p.tunA().inject(v6);
+            assertThat(p.tunB().awaitWritten(WAIT)).isEqualTo(v6);
+            byte[] v6back = IpPackets.ipv6Udp(IpPrefix.parseAddress("fd7a:115c:a1e0::2"),
+                    IpPrefix.parseAddress("fd7a:115c:a1e0::1"), 4, 3, "and back".getBytes());
+            p.tunB().inject(v6back);
+            assertThat(p.tunA().awaitWritten(WAIT)).isEqualTo(v6back);
 
             // a burst bigger than one TUN batch, in full-size packets: exercises batching and GSO runs
             int n = 500;

@@ -20,6 +20,16 @@ public final class IpPackets {
         return b.array();
     }
 
+    /** An IPv6/UDP packet from {@code src} to {@code dst} (16-byte addresses); the UDP checksum is left zero. */
+    public static byte[] ipv6Udp(byte[] src, byte[] dst, int srcPort, int dstPort, byte[] payload) {
+        int udpLen = 8 + payload.length;
+        ByteBuffer b = ByteBuffer.allocate(40 + udpLen);
+        b.putInt(0x60000000).putShort((short) udpLen).put((byte) 17).put((byte) 64).put(src).put(dst);
+        b.putShort((short) srcPort).putShort((short) dstPort).putShort((short) udpLen).putShort((short) 0)
+                .put(payload);
+        return b.array();
+    }
+
     /** An ICMP echo request (type 8) from {@code src} to {@code dst}. */
     public static byte[] ipv4Ping(byte[] src, byte[] dst, int id, int seq, byte[] data) {
         int total = 20 + 8 + data.length;
