@@ -54,8 +54,8 @@ public final class UpnpIgdClient {
         }
         HttpResponse<byte[]> r;
         try {
-            r = http.send(HttpRequest.newBuilder(location.get()).timeout(options.httpTimeout()).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            r = BoundedHttp.send(http, HttpRequest.newBuilder(location.get()).timeout(options.httpTimeout()).GET()
+                    .build(), options.httpTimeout());
         } catch (IOException e) {
             drop("description_fetch_failed", e.toString());
             return Optional.empty();
@@ -139,7 +139,7 @@ public final class UpnpIgdClient {
                 .build();
         HttpResponse<byte[]> r;
         try {
-            r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            r = BoundedHttp.send(http, req, options.httpTimeout());
         } catch (IOException e) {
             drop("soap_io", action + ": " + e);
             return Optional.empty();
