@@ -122,6 +122,8 @@ class RelayMeshTest {
                 assertThat(after.path("peers").get(0).path("txBytes").asLong()).isGreaterThan(BULK_BYTES);
                 assertThat(after.path("relayPath").path("bytesSent").asLong()).isGreaterThan(BULK_BYTES);
                 lab.note("inet FORWARD counters:\n" + inet.exec("iptables", "-L", "FORWARD", "-v", "-n").stdout());
+                lab.note("relay stats: " + json(inet, "relay", "stats", "--json", "--state-dir", relayDir));
+                lab.note("agent a after bulk: " + after + "\nagent b after bulk: " + json(b, "status", "--json", "--state-dir", dirB));
 
                 // ---- kill -9 the relay and start it again on the same state dir
                 relay.process().kill();
