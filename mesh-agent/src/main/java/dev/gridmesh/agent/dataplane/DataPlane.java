@@ -300,7 +300,7 @@ public final class DataPlane implements AutoCloseable {
      */
     public void injectRelayed(ByteBuffer datagram) {
         ByteBuf copy = Unpooled.directBuffer(datagram.remaining());
-        copy.writeBytes(datagram.duplicate());
+        OutboundBatch.copy(copy, datagram);
         try {
             channel.eventLoop().execute(() -> {
                 try {
@@ -489,7 +489,7 @@ public final class DataPlane implements AutoCloseable {
             return;
         }
         ByteBuf buf = channel.alloc().directBuffer(datagram.remaining());
-        buf.writeBytes(datagram.duplicate());
+        OutboundBatch.copy(buf, datagram);
         channel.write(new DatagramPacket(buf, endpoint), channel.voidPromise());
         needsFlush = true;
     }

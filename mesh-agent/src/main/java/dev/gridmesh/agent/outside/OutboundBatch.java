@@ -49,7 +49,7 @@ public final class OutboundBatch {
         datagrams++;
         if (gso && run != null && !runClosed && len <= segmentSize && segments < MAX_SEGMENTS
                 && run.writerIndex() + len <= MAX_GSO_BYTES && to.equals(runTo)) {
-            run.writeBytes(datagram.duplicate());
+            copy(run, datagram);
             segments++;
             if (len < segmentSize) {
                 runClosed = true;
@@ -63,11 +63,18 @@ public final class OutboundBatch {
             want = len * Math.max(1, Math.min(fit, remainingHint + 1));
         }
         run = alloc.directBuffer(want);
-        run.writeBytes(datagram.duplicate());
+        copy(run, datagram);
         runTo = to;
         segmentSize = len;
         segments = 1;
         runClosed = false;
+    }
+
+    /** Appends datagram's position..limit without consuming it (and without a duplicate() per packet). */
+    public static void copy(ByteBuf to, ByteBuffer datagram) {
+        int pos = datagram.position();
+        to.writeBytes(datagram);
+        datagram.position(pos);
     }
 
     private void finishRun() {
