@@ -96,6 +96,33 @@ class DiscoBoxTest {
         assertThat(boxB.open(shortOne.clear(), k -> true)).isEqualTo(new DiscoDecoded.Err(DiscoError.TOO_SHORT));
     }
 
+    /** Decrypts with the JDK directly, following only the format documented atop DiscoBox. */
+    @Test
+    void wireFormatMatchesTheDocumentedLayout() throws Exception {
+        TransactionId tx = TransactionId.fromBytes(java.util.HexFormat.of().parseHex("0102030405060708090a0b0c"));
+        byte[] sealed = boxA.seal(b.publicKey(), new Pong(tx, new InetSocketAddress("198.18.0.2", 51820)));
+        assertThat(sealed).hasSize(6 + 32 + 12 + 2 + 12 + 18 + 16);
+        assertThat(java.util.Arrays.copyOfRange(sealed, 0, 6)).isEqualTo(new byte[] {'G', 'M', (byte) 0xF0, (byte) 0x9F, (byte) 0x92, (byte) 0xAC});
+        assertThat(java.util.Arrays.copyOfRange(sealed, 6, 38)).isEqualTo(a.publicKey().toBytes());
+        byte[] dh = new byte[32];
+        assertThat(b.agree(a.publicKey(), dh, 0)).isTrue();
+        byte[] pa = a.publicKey().toBytes();
+        byte[] pb = b.publicKey().toBytes();
+        boolean aLower = java.util.Arrays.compareUnsigned(pa, pb) < 0;
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec("gridmesh disco v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "HmacSHA256"));
+        mac.update(dh);
+        mac.update(aLower ? pa : pb);
+        mac.update(aLower ? pb : pa);
+        javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("ChaCha20-Poly1305");
+        c.init(javax.crypto.Cipher.DECRYPT_MODE, new javax.crypto.spec.SecretKeySpec(mac.doFinal(), "ChaCha20"),
+                new javax.crypto.spec.IvParameterSpec(java.util.Arrays.copyOfRange(sealed, 38, 50)));
+        c.updateAAD(sealed, 0, 38);
+        byte[] plain = c.doFinal(sealed, 50, sealed.length - 50);
+        assertThat(java.util.HexFormat.of().formatHex(plain)).isEqualTo(
+                "0200" + "0102030405060708090a0b0c" + "00000000000000000000ffffc6120002" + "ca6c");
+    }
+
     @Property(tries = 500)
     void garbageAfterTheMagicNeverThrows(@ForAll @Size(max = 200) byte[] tail) {
         ByteBuffer p = ByteBuffer.allocate(6 + tail.length);
