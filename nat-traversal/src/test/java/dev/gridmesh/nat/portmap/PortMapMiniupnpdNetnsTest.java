@@ -16,7 +16,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,6 +48,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Tag("netns")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PortMapMiniupnpdNetnsTest {
     private static final Pattern MAPPED = Pattern.compile("MAPPED (\\S+) (\\S+) (\\d+) (\\d+) (\\d+)");
     private static final Duration STEP = Duration.ofSeconds(20);
@@ -54,6 +58,8 @@ class PortMapMiniupnpdNetnsTest {
     private Netns wan;
     private LabProcess miniupnpd;
     private LabProcess turn;
+    private String lanIf;
+    private String wanIf;
 
     @BeforeAll
     void setUp() throws Exception {
@@ -66,8 +72,8 @@ class PortMapMiniupnpdNetnsTest {
             Link w = lab.link(rtr, "198.19.61.1/24", wan, "198.19.61.2/24");
             wan.execOk("ip", "addr", "add", "198.19.61.3/24", "dev", w.bIf());
             lan.defaultRoute("198.18.61.1");
-            String lanIf = l.bIf();
-            String wanIf = w.aIf();
+            lanIf = l.bIf();
+            wanIf = w.aIf();
             rtr.enableForwarding();
             rtr.shOk(String.join("\n", "set -e",
                     "iptables -t nat -A POSTROUTING -s 198.18.61.0/24 -o " + wanIf + " -j MASQUERADE",
@@ -97,35 +103,47 @@ class PortMapMiniupnpdNetnsTest {
                     "-p", "3478", "--no-cli", "-n", "--no-tls", "--no-dtls", "--log-file", "stdout",
                     "--pidfile", lab.file("turnserver.pid").toString()));
             lab.await("coturn listening", STEP, () -> wan.exec("ss", "-lun").stdout().contains("198.19.61.3:3478"));
-            Path conf = lab.file("miniupnpd.conf");
-            Files.writeString(conf, String.join("\n",
-                    "ext_ifname=" + wanIf,
-                    "listening_ip=" + lanIf,
-                    "http_port=0",
-                    "enable_natpmp=yes",
-                    "enable_upnp=yes",
-                    "secure_mode=yes",
-                    "ext_perform_stun=yes",
-                    "ext_stun_host=198.19.61.2",
-                    "ext_stun_port=3478",
-                    "min_lifetime=120",
-                    "max_lifetime=86400",
-                    "lease_file=" + lab.file("upnp.leases"),
-                    "minissdpdsocket=" + lab.file("minissdpd.sock"),
-                    "uuid=3d3cec3a-8cf0-11e0-98ee-" + String.format("%012x", ProcessHandle.current().pid()),
-                    "allow 1024-65535 198.18.61.0/24 1024-65535",
-                    "deny 0-65535 0.0.0.0/0 0-65535", ""), StandardCharsets.US_ASCII);
-            miniupnpd = rtr.spawn("miniupnpd", List.of("/usr/sbin/miniupnpd", "-f", conf.toString(), "-d",
-                    "-P", lab.file("miniupnpd.pid").toString()));
-            lab.await("miniupnpd ready (STUN said 1:1, NAT-PMP/PCP listening)", STEP, () -> {
-                assertThat(miniupnpd.isAlive()).as("miniupnpd running; stderr:%n%s", miniupnpd.stderr()).isTrue();
-                String log = miniupnpd.stderr() + miniupnpd.stdout();
-                return log.contains("Port forwarding is now enabled") && log.contains("Listening for NAT-PMP/PCP");
-            });
+            startMiniupnpd(false);
         } catch (Throwable t) {
             lab.close();
             throw t;
         }
+    }
+
+    /** Writes the config and starts miniupnpd (IGD v1 description when {@code forceV1}); waits until it serves. */
+    private void startMiniupnpd(boolean forceV1) throws Exception {
+        Path conf = lab.file(forceV1 ? "miniupnpd-v1.conf" : "miniupnpd.conf");
+        Files.writeString(conf, String.join("\n",
+                "ext_ifname=" + wanIf,
+                "listening_ip=" + lanIf,
+                "http_port=0",
+                "enable_natpmp=yes",
+                "enable_upnp=yes",
+                "secure_mode=yes",
+                "ext_perform_stun=yes",
+                "ext_stun_host=198.19.61.2",
+                "ext_stun_port=3478",
+                "min_lifetime=120",
+                "max_lifetime=86400",
+                "force_igd_desc_v1=" + (forceV1 ? "yes" : "no"),
+                "lease_file=" + lab.file("upnp.leases"),
+                "minissdpdsocket=" + lab.file("minissdpd.sock"),
+                "uuid=3d3cec3a-8cf0-11e0-98ee-" + String.format("%012x", ProcessHandle.current().pid()),
+                "allow 1024-65535 198.18.61.0/24 1024-65535",
+                "deny 0-65535 0.0.0.0/0 0-65535", ""), StandardCharsets.US_ASCII);
+        LabProcess p = rtr.spawn("miniupnpd", List.of("/usr/sbin/miniupnpd", "-f", conf.toString(), "-d",
+                "-P", lab.file("miniupnpd.pid").toString()));
+        miniupnpd = p;
+        lab.await("miniupnpd ready (STUN said 1:1, NAT-PMP/PCP listening)", STEP, () -> {
+            assertThat(p.isAlive()).as("miniupnpd running; stderr:%n%s", p.stderr()).isTrue();
+            String log = p.stderr() + p.stdout();
+            return log.contains("Port forwarding is now enabled") && log.contains("Listening for NAT-PMP/PCP");
+        });
+    }
+
+    private void restartMiniupnpd(boolean forceV1) throws Exception {
+        miniupnpd.stop();
+        startMiniupnpd(forceV1);
     }
 
     @AfterAll
@@ -135,6 +153,7 @@ class PortMapMiniupnpdNetnsTest {
         }
     }
 
+    @Order(1)
     @ParameterizedTest
     @EnumSource(PortMapProtocol.class)
     void mapsRenewsAndDeletesAgainstMiniupnpd(PortMapProtocol protocol) {
@@ -174,13 +193,67 @@ class PortMapMiniupnpdNetnsTest {
         }
     }
 
+    @Order(2)
     @Test
     void probeFindsAllThreeProtocolsAndTheExternalAddress() {
         LabProcess child = lan.spawn("child-probe", javaMain("probe"));
         try {
             assertThat(child.waitFor(STEP)).as("probe child; stderr:%n%s", child.stderr()).isZero();
             assertThat(child.stdout()).contains("PROBE").contains("PCP").contains("NAT_PMP").contains("UPNP_IGD")
-                    .contains(" 198.19.61.1 ");
+                    .contains(" 198.19.61.1 ").contains("WANIPConnection:2");
+        } finally {
+            child.stop();
+        }
+    }
+
+    /**
+     * miniupnpd restarts under a PCP mapping: the renewal sees the epoch go back (RFC 6887 section 8.5), counts it,
+     * and the mapping works again. The renewal is asked for over the child's control socket from the router's LAN
+     * side, since the mapping may be gone while miniupnpd is down.
+     */
+    @Order(3)
+    @Test
+    void pcpRenewalAfterAMiniupnpdRestartSeesTheEpochReset() throws Exception {
+        LabProcess child = lan.spawn("child-restart", javaMain("map", "PCP"));
+        try {
+            lab.await("PCP mapped", STEP, () -> child.stdout().contains("CONTROL"));
+            Matcher m = MAPPED.matcher(child.stdout());
+            assertThat(m.find()).isTrue();
+            int extPort = Integer.parseInt(m.group(3));
+            int control = Integer.parseInt(child.stdout().replaceAll("(?s).*CONTROL (\\d+).*", "$1"));
+            restartMiniupnpd(false);
+            rtr.execOk("bash", "-c", "printf renew > /dev/udp/198.18.61.2/" + control);
+            lab.await("renewed after restart", STEP, () -> child.stdout().contains("RENEWED")
+                    || child.stdout().contains("RENEW_FAILED"));
+            assertThat(child.stdout()).contains("RENEWED 198.19.61.1 " + extPort).contains("pcp_state_lost=1");
+            assertThat(natRules()).contains("dport " + extPort + " dnat ip to 198.18.61.2:");
+            sendFromWan("198.19.61.1", extPort, "close"); // through the re-created mapping
+            lab.await("closed", STEP, () -> child.stdout().contains("CLOSED"));
+            assertThat(natRules()).doesNotContain("dport " + extPort + " ");
+        } finally {
+            child.stop();
+        }
+    }
+
+    /** The same gateway describing itself as IGD v1 (WANIPConnection:1: no AddAnyPortMapping). */
+    @Order(4)
+    @Test
+    void upnpIgdV1Description() throws Exception {
+        restartMiniupnpd(true);
+        LabProcess probe = lan.spawn("child-probe-v1", javaMain("probe"));
+        assertThat(probe.waitFor(STEP)).isZero();
+        assertThat(probe.stdout()).contains("WANIPConnection:1");
+        LabProcess child = lan.spawn("child-v1", javaMain("map", "UPNP_IGD"));
+        try {
+            lab.await("UPnP v1 mapped", STEP, () -> child.stdout().contains("MAPPED")
+                    || child.stdout().contains("FAILED"));
+            Matcher m = MAPPED.matcher(child.stdout());
+            assertThat(m.find()).as("child stdout:%n%s", child.stdout()).isTrue();
+            int extPort = Integer.parseInt(m.group(3));
+            assertThat(natRules()).contains("dport " + extPort + " dnat ip to 198.18.61.2:" + m.group(5));
+            sendFromWan("198.19.61.1", extPort, "close");
+            lab.await("closed", STEP, () -> child.stdout().contains("CLOSED"));
+            assertThat(natRules()).doesNotContain("dport " + extPort + " ");
         } finally {
             child.stop();
         }
