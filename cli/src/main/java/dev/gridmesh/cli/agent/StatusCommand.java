@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
                 "  self: name, overlayIp, nodeKey, relay, connection, connectionSinceEpochMillis, lastError,",
                 "        registrations, tun",
                 "  peers[]: name, overlayIp, nodeKey, online, path, latestHandshakeEpochMillis, rxBytes, txBytes",
-                "  relayPath: framesSent, bytesSent, drops"})
+                "  relayPath: framesSent, bytesSent, drops; dataPlaneDrops"})
 public final class StatusCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

@@ -10,10 +10,14 @@ import java.util.Map;
  * @param self  this node
  * @param peers every peer in the relay's map, by name
  * @param relayPath counters of the relayed data path
+ * @param dataPlaneDrops non-zero drop counters of the WireGuard data plane ({@code engine.<DropReason>},
+ *     {@code io.<IoDrop>}), as the {@code stats} op reports them
  */
-public record AgentStatus(int schemaVersion, Self self, List<Peer> peers, RelayPathStats relayPath) {
+public record AgentStatus(int schemaVersion, Self self, List<Peer> peers, RelayPathStats relayPath,
+        Map<String, Long> dataPlaneDrops) {
     public AgentStatus {
         peers = List.copyOf(peers);
+        dataPlaneDrops = Map.copyOf(dataPlaneDrops);
     }
 
     /**

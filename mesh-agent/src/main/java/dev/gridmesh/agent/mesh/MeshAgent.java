@@ -209,7 +209,7 @@ public final class MeshAgent implements AutoCloseable {
                 c == null ? 0 : c.since().toEpochMilli(), c == null ? "" : c.lastError(),
                 c == null ? 0 : c.registrations(), dp == null ? null : dp.interfaceName());
         return new AgentStatus(1, self, list, new AgentStatus.RelayPathStats(relayPath.framesSent(),
-                relayPath.bytesSent(), relayPath.dropCounts()));
+                relayPath.bytesSent(), relayPath.dropCounts()), dp == null ? Map.of() : dp.status().drops());
     }
 
     // ------------------------------------------------------------------ control events (relay event loop)
