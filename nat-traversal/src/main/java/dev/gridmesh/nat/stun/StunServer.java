@@ -11,10 +11,12 @@ import dev.gridmesh.nat.stun.StunAttribute.ResponseOrigin;
 import dev.gridmesh.nat.stun.StunAttribute.Software;
 import dev.gridmesh.nat.stun.StunAttribute.UnknownAttributes;
 import dev.gridmesh.nat.stun.StunAttribute.XorMappedAddress;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -95,8 +97,10 @@ public final class StunServer {
      * then resets everyone's bucket, which errs on the side of answering).
      */
     public record RateLimit(int perSecond, int burst, int maxSources) {
-        /** 20 requests a second per source address, bursts of 40, 65536 sources. Agents send a few a minute. */
-        // Not the default: a test or a NAT'd office may legitimately burst from one address; opt in on public relays.
+        /**
+         * 20 requests a second per source address, bursts of 40, 65536 sources; agents send a few a minute. Not the
+         * default, since tests and NAT'd offices may burst from one address: opt in on public relays.
+         */
         public static final RateLimit DEFAULT = new RateLimit(20, 40, 65536);
         public static final RateLimit NONE = new RateLimit(Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
 
@@ -119,17 +123,19 @@ public final class StunServer {
     private final String software;
     private final InetSocketAddress otherAddress;
     private final RateLimit rateLimit;
-    private final Map<java.net.InetAddress, Bucket> buckets = new java.util.HashMap<>();
+    private final Map<InetAddress, Bucket> buckets = new HashMap<>();
     private volatile List<InetSocketAddress> endpoints = List.of();
     private final LongAdder datagrams = new LongAdder();
     private final LongAdder successes = new LongAdder();
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
 
     /**
+     * A server without a rate limit; on a public server pass {@link RateLimit#DEFAULT} to the three-argument
+     * constructor instead.
+     *
      * @param software the SOFTWARE attribute to send, or null for none
      * @param otherAddress the server's alternate address for OTHER-ADDRESS (RFC 5780), or null when it has none
      *     (then {@link StunUdpServer} names its next bound port)
-     *     No rate limit: pass {@link RateLimit#DEFAULT} to the three-argument constructor on a public server.
      */
     public StunServer(String software, InetSocketAddress otherAddress) {
         this(software, otherAddress, RateLimit.NONE);
@@ -197,7 +203,7 @@ public final class StunServer {
         return handle(from, local, request, out);
     }
 
-    private boolean admit(java.net.InetAddress source, long nowNanos) {
+    private boolean admit(InetAddress source, long nowNanos) {
         synchronized (buckets) {
             Bucket b = buckets.get(source);
             if (b == null) {
