@@ -23,7 +23,7 @@ public final class TransportCipher {
 
     private final Cipher sealer;
     private final Cipher opener;
-    private final byte[] nonce = new byte[12];
+    private final CounterNonce nonce = new CounterNonce();
     private final ByteBuffer padding = ZEROS.duplicate();
 
     public TransportCipher() {
@@ -45,9 +45,9 @@ public final class TransportCipher {
      * the tag. Advances both buffers. out must have room for in.remaining() + padLen + 16 bytes.
      */
     public void seal(SecretKey key, long counter, ByteBuffer in, int padLen, ByteBuffer out) {
-        ChaChaPoly.writeNonce(nonce, counter);
+        nonce.set(counter);
         try {
-            sealer.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(nonce));
+            sealer.init(Cipher.ENCRYPT_MODE, key, nonce);
             if (padLen == 0) {
                 sealer.doFinal(in, out);
             } else {
@@ -67,10 +67,10 @@ public final class TransportCipher {
      * plaintext length, or -1 if authentication fails (out's content is then undefined).
      */
     public int open(SecretKey key, long counter, ByteBuffer in, ByteBuffer out) {
-        ChaChaPoly.writeNonce(nonce, counter);
+        nonce.set(counter);
         int start = out.position();
         try {
-            opener.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(nonce));
+            opener.init(Cipher.DECRYPT_MODE, key, nonce);
             opener.doFinal(in, out);
             return out.position() - start;
         } catch (AEADBadTagException e) {
@@ -79,6 +79,27 @@ public final class TransportCipher {
         } catch (GeneralSecurityException | IllegalStateException e) {
             out.position(start);
             return -1;
+        }
+    }
+
+    /**
+     * The reusable parameter spec: the JDK cipher takes the nonce through {@link #getIV()} (a copy, as the JDK's own
+     * spec returns), so one instance serves every packet without allocating a spec per packet.
+     */
+    private static final class CounterNonce extends IvParameterSpec {
+        private final byte[] bytes = new byte[12];
+
+        CounterNonce() {
+            super(new byte[12]);
+        }
+
+        void set(long counter) {
+            ChaChaPoly.writeNonce(bytes, counter);
+        }
+
+        @Override
+        public byte[] getIV() {
+            return bytes.clone();
         }
     }
 }
