@@ -40,7 +40,7 @@ final class ExternalTool {
                 port = d.getLocalPort();
             }
             try (ServerSocket s = new ServerSocket(port, 1, lo)) {
-                return port;
+                return s.getLocalPort();
             } catch (IOException taken) {
                 // try another
             }

@@ -34,7 +34,8 @@ class StunUdpHandlerTest {
 
         DatagramPacket junk = new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {1, 2, 3}), LOCAL, CLIENT);
         ch.writeInbound(junk);
-        assertThat((Object) ch.readOutbound()).isNull();
+        Object none = ch.readOutbound();
+        assertThat(none).isNull();
         assertThat(junk.refCnt()).isZero();
         assertThat(engine.drops(StunServer.DropReason.NOT_STUN)).isEqualTo(1);
         assertThat(ch.finish()).isFalse();
