@@ -6,8 +6,7 @@ import dev.gridmesh.testsupport.lab.Lab;
 import dev.gridmesh.testsupport.lab.LabProcess;
 import dev.gridmesh.testsupport.lab.Link;
 import dev.gridmesh.testsupport.lab.Netns;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.gridmesh.testsupport.portmap.MiniupnpdRouter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,10 +40,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  *   host "wan" 198.19.61.2/24 + 198.19.61.3/24: coturn --stun-only on both addresses (RFC 5780), and the
  *     sender of the datagrams that must come through the mapping
  * </pre>
- * miniupnpd refuses to forward when its external address is a reserved one (198.18.0.0/15 is), unless STUN says the
- * router is reachable 1:1: hence {@code ext_perform_stun=yes} against coturn on the WAN side. Its nft table
- * ({@code inet filter} with chains miniupnpd / prerouting_miniupnpd / postrouting_miniupnpd) is created here, as
- * Debian's nft_init.sh would.
+ * The router is {@link MiniupnpdRouter} (see there why miniupnpd needs coturn on the WAN side in this lab).
  */
 @Tag("netns")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -56,10 +52,7 @@ class PortMapMiniupnpdNetnsTest {
     private Netns lan;
     private Netns rtr;
     private Netns wan;
-    private LabProcess miniupnpd;
-    private LabProcess turn;
-    private String lanIf;
-    private String wanIf;
+    private MiniupnpdRouter router;
 
     @BeforeAll
     void setUp() throws Exception {
@@ -72,78 +65,16 @@ class PortMapMiniupnpdNetnsTest {
             Link w = lab.link(rtr, "198.19.61.1/24", wan, "198.19.61.2/24");
             wan.execOk("ip", "addr", "add", "198.19.61.3/24", "dev", w.bIf());
             lan.defaultRoute("198.18.61.1");
-            lanIf = l.bIf();
-            wanIf = w.aIf();
-            rtr.enableForwarding();
-            rtr.shOk(String.join("\n", "set -e",
-                    "iptables -t nat -A POSTROUTING -s 198.18.61.0/24 -o " + wanIf + " -j MASQUERADE",
-                    // home-router firewall; DNAT'ed flows are what port mappings are for (as OpenWrt's fw)
-                    "iptables -A FORWARD -i " + wanIf + " -o " + lanIf
-                            + " -m conntrack --ctstate ESTABLISHED,RELATED,DNAT -j ACCEPT",
-                    "iptables -A FORWARD -i " + wanIf + " -o " + lanIf + " -j DROP",
-                    // the router takes STUN answers (miniupnpd's 1:1 test uses changed address/port) from the
-                    // lab's STUN server, nothing else unsolicited
-                    "iptables -A INPUT -i " + wanIf + " -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
-                    "iptables -A INPUT -i " + wanIf + " -s 198.19.61.2 -p udp -j ACCEPT",
-                    "iptables -A INPUT -i " + wanIf + " -s 198.19.61.3 -p udp -j ACCEPT",
-                    "iptables -A INPUT -i " + wanIf + " -j DROP"));
-            Path nft = lab.file("miniupnpd.nft");
-            Files.writeString(nft, """
-                    table inet filter {
-                        chain forward { type filter hook forward priority 0; policy accept; jump miniupnpd; }
-                        chain miniupnpd { }
-                        chain prerouting { type nat hook prerouting priority -100; policy accept; jump prerouting_miniupnpd; }
-                        chain postrouting { type nat hook postrouting priority 100; policy accept; jump postrouting_miniupnpd; }
-                        chain prerouting_miniupnpd { }
-                        chain postrouting_miniupnpd { }
-                    }
-                    """, StandardCharsets.US_ASCII);
-            rtr.execOk("nft", "-f", nft.toString());
-            turn = wan.spawn("turnserver", List.of("turnserver", "--stun-only", "-L", "198.19.61.2", "-L", "198.19.61.3",
-                    "-p", "3478", "--no-cli", "-n", "--no-tls", "--no-dtls", "--log-file", "stdout",
-                    "--pidfile", lab.file("turnserver.pid").toString()));
-            lab.await("coturn listening", STEP, () -> wan.exec("ss", "-lun").stdout().contains("198.19.61.3:3478"));
-            startMiniupnpd(false);
+            router = MiniupnpdRouter.start(lab, rtr, l.bIf(), "198.18.61.0/24", w.aIf(), wan, "198.19.61.2",
+                    "198.19.61.3");
         } catch (Throwable t) {
             lab.close();
             throw t;
         }
     }
 
-    /** Writes the config and starts miniupnpd (IGD v1 description when {@code forceV1}); waits until it serves. */
-    private void startMiniupnpd(boolean forceV1) throws Exception {
-        Path conf = lab.file(forceV1 ? "miniupnpd-v1.conf" : "miniupnpd.conf");
-        Files.writeString(conf, String.join("\n",
-                "ext_ifname=" + wanIf,
-                "listening_ip=" + lanIf,
-                "http_port=0",
-                "enable_natpmp=yes",
-                "enable_upnp=yes",
-                "secure_mode=yes",
-                "ext_perform_stun=yes",
-                "ext_stun_host=198.19.61.2",
-                "ext_stun_port=3478",
-                "min_lifetime=120",
-                "max_lifetime=86400",
-                "force_igd_desc_v1=" + (forceV1 ? "yes" : "no"),
-                "lease_file=" + lab.file("upnp.leases"),
-                "minissdpdsocket=" + lab.file("minissdpd.sock"),
-                "uuid=3d3cec3a-8cf0-11e0-98ee-" + String.format("%012x", ProcessHandle.current().pid()),
-                "allow 1024-65535 198.18.61.0/24 1024-65535",
-                "deny 0-65535 0.0.0.0/0 0-65535", ""), StandardCharsets.US_ASCII);
-        LabProcess p = rtr.spawn("miniupnpd", List.of("/usr/sbin/miniupnpd", "-f", conf.toString(), "-d",
-                "-P", lab.file("miniupnpd.pid").toString()));
-        miniupnpd = p;
-        lab.await("miniupnpd ready (STUN said 1:1, NAT-PMP/PCP listening)", STEP, () -> {
-            assertThat(p.isAlive()).as("miniupnpd running; stderr:%n%s", p.stderr()).isTrue();
-            String log = p.stderr() + p.stdout();
-            return log.contains("Port forwarding is now enabled") && log.contains("Listening for NAT-PMP/PCP");
-        });
-    }
-
-    private void restartMiniupnpd(boolean forceV1) throws Exception {
-        miniupnpd.stop();
-        startMiniupnpd(forceV1);
+    private void restartMiniupnpd(boolean forceV1) {
+        router.restart(forceV1);
     }
 
     @AfterAll
@@ -260,7 +191,7 @@ class PortMapMiniupnpdNetnsTest {
     }
 
     private String natRules() {
-        return rtr.execOk("nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd").stdout();
+        return router.natRules();
     }
 
     private void sendFromWan(String ip, int port, String text) {
