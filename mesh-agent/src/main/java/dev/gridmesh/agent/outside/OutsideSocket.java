@@ -41,11 +41,14 @@ public final class OutsideSocket implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final boolean epoll;
+    private final java.util.concurrent.atomic.AtomicReference<Thread> loopThread;
 
-    private OutsideSocket(EventLoopGroup group, Channel channel, boolean epoll) {
+    private OutsideSocket(EventLoopGroup group, Channel channel, boolean epoll,
+            java.util.concurrent.atomic.AtomicReference<Thread> loopThread) {
         this.group = group;
         this.channel = channel;
         this.epoll = epoll;
+        this.loopThread = loopThread;
     }
 
     /**
@@ -64,8 +67,12 @@ public final class OutsideSocket implements AutoCloseable {
             boolean allowEpoll, boolean udpGro, io.netty.channel.ChannelHandler handler) throws IOException {
         Objects.requireNonNull(handler, "handler");
         boolean useEpoll = allowEpoll && Epoll.isAvailable();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
-                (java.util.concurrent.ThreadFactory) r -> Thread.ofPlatform().name(threadName).daemon().unstarted(r),
+        java.util.concurrent.atomic.AtomicReference<Thread> loopThread = new java.util.concurrent.atomic.AtomicReference<>();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> {
+            Thread t = Thread.ofPlatform().name(threadName).daemon().unstarted(r);
+            loopThread.set(t);
+            return t;
+        },
                 useEpoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         try {
             Channel ch;
@@ -88,7 +95,7 @@ public final class OutsideSocket implements AutoCloseable {
                             udpGro, handler);
                 }
             }
-            return new OutsideSocket(group, ch, useEpoll);
+            return new OutsideSocket(group, ch, useEpoll, loopThread);
         } catch (IOException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
@@ -161,10 +168,21 @@ public final class OutsideSocket implements AutoCloseable {
         return epoll && EpollDatagramChannel.isSegmentedDatagramPacketSupported();
     }
 
-    /** Closes the socket and stops the event loop (waits up to a second for queued tasks). Idempotent. */
+    /**
+     * Closes the socket and stops the event loop: waits (bounded) for queued tasks and for the thread to end.
+     * Idempotent.
+     */
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(1000);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2000);
+        Thread t = loopThread.get();
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }
