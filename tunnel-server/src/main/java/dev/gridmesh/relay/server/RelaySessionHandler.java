@@ -53,6 +53,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
     private final RelayContext rc;
     private RegistrationProof proof; // null once used: 100 bytes less per idle connection
     private final List<Channel> toFlush = new ArrayList<>(4);
+    private final byte[] keyScratch = new byte[Frames.PACKET_KEY_SIZE];
     private volatile State state = State.AWAIT_REGISTER;
     private volatile NodePublicKey nodeKey;
     private volatile String nodeName;
@@ -248,9 +249,9 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
             rc.metrics().increment(RelayCounter.PACKET_TOO_SHORT);
             return;
         }
-        byte[] k = new byte[Frames.PACKET_KEY_SIZE];
+        byte[] k = keyScratch;
         p.getBytes(p.readerIndex(), k);
-        RelaySession dst = rc.hub().route(NodePublicKey.fromBytes(k));
+        RelaySession dst = rc.hub().route(NodePublicKey.fromBytes(k)); // TODO(perf): a lookup without the key copy
         if (dst == null) {
             rc.metrics().increment(RelayCounter.PACKET_NO_DESTINATION);
             return;
@@ -261,7 +262,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         nodeKey.copyTo(k, 0);
-        p.setBytes(p.readerIndex(), k);
+        p.setBytes(p.readerIndex(), k); // destination key -> source key, in place
         rc.metrics().increment(RelayCounter.PACKETS_RELAYED);
         rc.metrics().add(RelayCounter.BYTES_RELAYED, p.readableBytes() - Frames.PACKET_KEY_SIZE);
         dc.write(new RelayFrame(FrameType.PACKET, 0, p.retain()), dc.voidPromise());

@@ -1,0 +1,106 @@
+package dev.gridmesh.relay.metrics;
+
+import dev.gridmesh.nat.stun.StunServer;
+import dev.gridmesh.relay.server.RelayCounter;
+import dev.gridmesh.relay.server.RelayServer;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Registers a relay's metrics as callbacks over {@link dev.gridmesh.relay.server.RelayMetrics} (the counters the
+ * relay already keeps), its hub and its STUN engine:
+ * <pre>
+ *   gridmesh_relay_connections_accepted_total      counter TCP connections accepted
+ *   gridmesh_relay_nodes_online                    gauge   registered agents connected now
+ *   gridmesh_relay_nodes_known                     gauge   nodes in the registry
+ *   gridmesh_relay_registrations_total{outcome}    counter admitted (token), authenticated (node key), or the refusal
+ *   gridmesh_relay_packets_relayed_total           counter PACKET frames forwarded between agents
+ *   gridmesh_relay_bytes_relayed_total             counter their bytes
+ *   gridmesh_relay_drops_total{reason}             counter frames discarded (connection kept)
+ *   gridmesh_relay_refusals_total{reason}          counter connections closed by the relay, by reason
+ *   gridmesh_relay_health_checks_total             counter GET /healthz answered
+ *   gridmesh_relay_stun_requests_total             counter STUN datagrams received
+ *   gridmesh_relay_stun_responses_total            counter Binding success responses sent
+ *   gridmesh_relay_stun_drops_total{reason}        counter STUN datagrams dropped
+ * </pre>
+ */
+public final class RelayPrometheus {
+    /** Refusals that are registration outcomes (the rest are transport/protocol refusals). */
+    static final Set<RelayCounter> REGISTRATION_REFUSALS = EnumSet.of(RelayCounter.AUTH_FAILED,
+            RelayCounter.TOKEN_INVALID, RelayCounter.TOKEN_EXPIRED, RelayCounter.TOKEN_USED_UP,
+            RelayCounter.UNKNOWN_NODE, RelayCounter.ADDRESS_EXHAUSTED, RelayCounter.REGISTRATION_REPLAYED,
+            RelayCounter.NODE_REMOVED);
+
+    private RelayPrometheus() {
+    }
+
+    public static void register(PrometheusRegistry registry, RelayServer relay) {
+        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(relay, "relay");
+        var m = relay.metrics();
+        counter(registry, "gridmesh_relay_connections_accepted_total", "TCP connections accepted.", relay,
+                RelayCounter.CONNECTIONS_ACCEPTED);
+        counter(registry, "gridmesh_relay_packets_relayed_total", "PACKET frames forwarded between agents.", relay,
+                RelayCounter.PACKETS_RELAYED);
+        counter(registry, "gridmesh_relay_bytes_relayed_total", "Bytes of PACKET frames forwarded.", relay,
+                RelayCounter.BYTES_RELAYED);
+        counter(registry, "gridmesh_relay_health_checks_total", "GET /healthz answered.", relay,
+                RelayCounter.HEALTH_CHECKS);
+        GaugeWithCallback.builder().name("gridmesh_relay_nodes_online").help("Registered agents connected now.")
+                .callback(cb -> cb.call(relay.hub().onlineCount())).register(registry);
+        GaugeWithCallback.builder().name("gridmesh_relay_nodes_known").help("Nodes in the registry.")
+                .callback(cb -> cb.call(relay.hub().snapshot().size())).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_registrations_total")
+                .help("Registrations by outcome: admitted (join token), authenticated (node key), or the refusal.")
+                .labelNames("outcome").callback(cb -> {
+                    cb.call(m.get(RelayCounter.NODES_ADMITTED), "admitted");
+                    cb.call(m.get(RelayCounter.NODES_AUTHENTICATED), "authenticated");
+                    for (RelayCounter c : REGISTRATION_REFUSALS) {
+                        cb.call(m.get(c), c.name());
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_drops_total")
+                .help("Frames discarded with the connection kept, by reason.").labelNames("reason").callback(cb -> {
+                    for (RelayCounter c : RelayCounter.values()) {
+                        if (c.kind() == RelayCounter.Kind.DROP) {
+                            cb.call(m.get(c), c.name());
+                        }
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_refusals_total")
+                .help("Connections closed by the relay, by reason.").labelNames("reason").callback(cb -> {
+                    for (RelayCounter c : RelayCounter.values()) {
+                        if (c.kind() == RelayCounter.Kind.REFUSAL) {
+                            cb.call(m.get(c), c.name());
+                        }
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_stun_requests_total")
+                .help("STUN datagrams received.").callback(cb -> {
+                    StunServer s = relay.stunEngine();
+                    cb.call(s == null ? 0 : s.datagrams());
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_stun_responses_total")
+                .help("STUN Binding success responses sent.").callback(cb -> {
+                    StunServer s = relay.stunEngine();
+                    cb.call(s == null ? 0 : s.successes());
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_stun_drops_total")
+                .help("STUN datagrams dropped, by reason.").labelNames("reason").callback(cb -> {
+                    StunServer s = relay.stunEngine();
+                    for (StunServer.DropReason r : StunServer.DropReason.values()) {
+                        cb.call(s == null ? 0 : s.drops(r), r.name());
+                    }
+                }).register(registry);
+    }
+
+    private static void counter(PrometheusRegistry registry, String name, String help, RelayServer relay,
+            RelayCounter c) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(relay.metrics().get(c)))
+                .register(registry);
+    }
+}

@@ -1,0 +1,2 @@
+/** Prometheus metrics of a running relay, read from its existing counters at scrape time. */
+package dev.gridmesh.relay.metrics;
