@@ -24,8 +24,19 @@ final class GridmeshCli {
         throw new LabException("no gridmesh launcher found above " + Path.of("").toAbsolutePath());
     }
 
-    static Path lib() {
+    private static volatile Path snapshot;
+
+    static Path distLib() {
         return repoRoot().resolve("cli/target/dist/lib");
+    }
+
+    /**
+     * A private copy of the distribution taken once per JVM ({@code target/gridmesh-lib}), so that a rebuild of
+     * {@code cli/target/dist/lib} by someone else in the middle of a test (a relay restarted later) cannot mix jars.
+     */
+    static Path lib() {
+        Path s = snapshot;
+        return s != null ? s : distLib();
     }
 
     /** A short-lived command ({@code relay token create}, {@code status --json}). */
@@ -50,9 +61,34 @@ final class GridmeshCli {
 
     /** Builds the distribution once (through the launcher) if {@code cli/target/dist/lib} is missing. */
     static synchronized void ensureBuilt() {
-        if (Files.isDirectory(lib())) {
+        if (snapshot != null) {
             return;
         }
+        if (!Files.isDirectory(distLib())) {
+            build();
+        }
+        Path copy = Path.of("target", "gridmesh-lib").toAbsolutePath();
+        try {
+            if (Files.isDirectory(copy)) {
+                try (var old = Files.list(copy)) {
+                    for (Path f : old.toList()) {
+                        Files.delete(f);
+                    }
+                }
+            }
+            Files.createDirectories(copy);
+            try (var jars = Files.list(distLib())) {
+                for (Path j : jars.filter(f -> f.toString().endsWith(".jar")).toList()) {
+                    Files.copy(j, copy.resolve(j.getFileName()));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new LabException("cannot copy " + distLib() + " to " + copy, e);
+        }
+        snapshot = copy;
+    }
+
+    private static void build() {
         try {
             Process p = new ProcessBuilder(repoRoot().resolve("gridmesh").toString(), "--version")
                     .redirectErrorStream(true).start();

@@ -12,8 +12,12 @@ import dev.gridmesh.testsupport.lab.NatKind;
 import dev.gridmesh.testsupport.lab.Netns;
 import dev.gridmesh.testsupport.lab.Traffic;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -74,9 +78,9 @@ class RelayMeshTest {
             inet.enableForwarding();
             inet.execOk("iptables", "-A", "FORWARD", "-p", "udp", "-j", "DROP");
 
-            String relayDir = lab.file("relay-state").toString();
-            String dirA = lab.file("agent-a").toString();
-            String dirB = lab.file("agent-b").toString();
+            String relayDir = fresh(lab, "relay-state");
+            String dirA = fresh(lab, "agent-a");
+            String dirB = fresh(lab, "agent-b");
             List<LabProcess> agents = new ArrayList<>();
             AtomicReference<LabProcess> relayProc = new AtomicReference<>();
             try {
@@ -183,6 +187,23 @@ class RelayMeshTest {
             return false;
         });
         return new Relay(p, Integer.parseInt(portM.get().group(1)), pinM.get().group(1));
+    }
+
+    /** A state dir in the log dir, emptied of what an earlier run left (the lab only clears plain files). */
+    static String fresh(Lab lab, String name) {
+        Path d = lab.file(name);
+        try {
+            if (Files.exists(d)) {
+                try (var walk = Files.walk(d)) {
+                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return d.toString();
     }
 
     /** {@code gridmesh ARGS} in {@code ns} parsed as JSON, or null when it fails (agent still starting). */
