@@ -41,6 +41,12 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    @picocli.CommandLine.Mixin dev.gridmesh.cli.config.ConfigFileOption configFile;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", defaultValue = "off",
+            description = "Serve Prometheus metrics on http://HOST:PORT/metrics, or 'off'. Default: ${DEFAULT-VALUE}.")
+    String metricsListen;
+
     @Option(names = "--server", required = true, paramLabel = "HOST:PORT",
             description = "The relay's TLS address (port default 8443).")
     String server;
@@ -104,7 +110,10 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (AgentException e) {
             throw new CliException("agent", e.getMessage(), e);
         }
+        dev.gridmesh.cli.service.DaemonService service = null;
+        String stopReason = "stopped";
         try {
+            service = dev.gridmesh.cli.service.AgentService.start(agent, metricsListen);
             agent.stopped().thenAccept(why -> stop.complete("!" + why));
             CompletableFuture<Object> first = CompletableFuture.anyOf(agent.firstRegistration(), stop);
             Object r;
@@ -122,14 +131,20 @@ public final class AgentCommand implements Callable<Integer> {
                         + " on " + config.tunName() + " via relay " + config.control().host() + ":" + config.control().port()
                         + " (state dir " + agent.stateDir().path() + ", node key " + agent.nodeKey().toBase64() + ")");
                 out.flush();
+                service.ready(dev.gridmesh.cli.service.AgentService.statusLine(agent));
             }
             String why = stop.join();
+            stopReason = why;
             if (why.startsWith("!")) {
                 throw new CliException("agent", why.substring(1));
             }
             log.info("agent: stopping ({})", why);
             return 0;
         } finally {
+            if (service != null) {
+                service.stopping(stopReason);
+                service.close();
+            }
             agent.close();
             for (int i = 0; i < sigs.length; i++) {
                 if (previous[i] != null) {

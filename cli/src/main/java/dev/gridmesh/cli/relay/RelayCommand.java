@@ -29,6 +29,12 @@ import picocli.CommandLine.Spec;
 public final class RelayCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin StateDirOption stateDir;
+    @Mixin dev.gridmesh.cli.config.ConfigFileOption configFile;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            defaultValue = dev.gridmesh.cli.service.RelayService.DEFAULT_METRICS_LISTEN,
+            description = "Serve Prometheus metrics on http://HOST:PORT/metrics, or 'off'. Default: ${DEFAULT-VALUE}.")
+    String metricsListen;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = ":8443", converter = HostPortConverter.class,
             description = "TCP address for TLS (agents, HTTP upgrade, /healthz). Default: ${DEFAULT-VALUE}.")
@@ -65,6 +71,14 @@ public final class RelayCommand implements Callable<Integer> {
         } catch (IOException | StoreException e) {
             throw new CliException("relay", e.getMessage(), e);
         }
+        dev.gridmesh.cli.service.DaemonService service;
+        try {
+            service = dev.gridmesh.cli.service.RelayService.start(server, metricsListen,
+                    spec.commandLine().getParseResult().hasMatchedOption("--metrics-listen"));
+        } catch (CliException e) {
+            server.close();
+            throw e;
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.println("relay: tls on tcp " + format(server.tcpAddress()) + " (upgrade GET /gridmesh/v1, health GET /healthz)"
                 + (server.epoll() ? " [epoll]" : " [nio]"));
@@ -74,7 +88,9 @@ public final class RelayCommand implements Callable<Integer> {
         if (server.adminSocket() != null) {
             out.println("relay: admin socket " + server.adminSocket());
         }
+        out.println("relay: metrics " + (service.metricsPort() < 0 ? "off" : "on http port " + service.metricsPort()));
         out.flush();
+        service.ready(dev.gridmesh.cli.service.RelayService.statusLine(server));
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         for (String name : new String[] {"INT", "TERM"}) {
@@ -98,6 +114,8 @@ public final class RelayCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            service.stopping("SIGTERM");
+            service.close();
             server.close();
             closed.countDown();
         }
