@@ -19,7 +19,6 @@ import dev.gridmesh.protocol.wg.WgEngine;
 import dev.gridmesh.protocol.wg.WgPeerConfig;
 import dev.gridmesh.protocol.wg.WgPeerStatus;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
@@ -299,7 +298,7 @@ public final class DataPlane implements AutoCloseable {
      * processed on the event loop; may be called from any thread.
      */
     public void injectRelayed(ByteBuffer datagram) {
-        ByteBuf copy = Unpooled.directBuffer(datagram.remaining());
+        ByteBuf copy = channel.alloc().directBuffer(datagram.remaining());
         OutboundBatch.copy(copy, datagram);
         try {
             channel.eventLoop().execute(() -> {
@@ -350,11 +349,15 @@ public final class DataPlane implements AutoCloseable {
                         continue;
                     }
                     dst.clear();
-                    Action a = engine.encapsulate(packet, dst, now, result);
-                    if (a == Action.SEND) {
-                        sendFromInside(result.peer, result.endpoint, dst, out, n - i - 1);
-                    } else if (a == Action.NONE) {
-                        staged = true; // a handshake may have been queued in pollTransmit()
+                    try {
+                        Action a = engine.encapsulate(packet, dst, now, result);
+                        if (a == Action.SEND) {
+                            sendFromInside(result.peer, result.endpoint, dst, out, n - i - 1);
+                        } else if (a == Action.NONE) {
+                            staged = true; // a handshake may have been queued in pollTransmit()
+                        }
+                    } catch (RuntimeException e) {
+                        internalError("outbound packet", e);
                     }
                 }
                 submit(out, staged);
@@ -363,8 +366,14 @@ public final class DataPlane implements AutoCloseable {
             if (!closing) {
                 log.error("{}: reading TUN failed, inside loop stops: {}", tun.name(), e.getMessage());
             }
-        } catch (RuntimeException e) {
-            log.error("{}: inside loop failed", tun.name(), e);
+        }
+    }
+
+    /** Counts a bug on the data path; logs it at the 1st, 2nd, 4th, 8th... occurrence, never per packet. */
+    private void internalError(String where, RuntimeException e) {
+        long n = ioDrops.incrementAndGet(IoDrop.INTERNAL_ERROR.ordinal());
+        if (Long.bitCount(n) == 1) {
+            log.error("{}: {} failed (occurrence {}); packet dropped", tun.name(), where, n, e);
         }
     }
 
@@ -448,6 +457,14 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private void handleInbound(InetSocketAddress from, ByteBuf content) {
+        try {
+            decapsulate(from, content);
+        } catch (RuntimeException e) {
+            internalError("inbound datagram", e);
+        }
+    }
+
+    private void decapsulate(InetSocketAddress from, ByteBuf content) {
         int len = content.readableBytes();
         if (len > outsideSrc.capacity()) {
             drop(IoDrop.UDP_DATAGRAM_TOO_BIG);
@@ -480,7 +497,11 @@ public final class DataPlane implements AutoCloseable {
         if (peer != null) {
             PeerSender ps = senders.get(peer);
             if (ps != null) {
-                ps.send(peer, endpoint, datagram);
+                try {
+                    ps.send(peer, endpoint, datagram);
+                } catch (RuntimeException e) {
+                    internalError("peer sender", e);
+                }
                 return;
             }
         }

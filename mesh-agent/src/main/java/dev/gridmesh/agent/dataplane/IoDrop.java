@@ -14,6 +14,8 @@ public enum IoDrop {
     UDP_SEND_FAILED,
     /** A datagram larger than the receive buffer (a peer with a much larger MTU). */
     UDP_DATAGRAM_TOO_BIG,
+    /** A bug: the engine or a hook threw on this packet. Logged at the 1st, 2nd, 4th, 8th... occurrence. */
+    INTERNAL_ERROR,
     /** An IP packet from TUN larger than the read buffer (the MTU was raised under us). */
     TUN_PACKET_TOO_BIG
 }

@@ -54,6 +54,14 @@ class DataPlanePairTest {
         return new Pair(a, tunA, b, tunB);
     }
 
+    /** Bounded poll (1 ms pauses) for a counter another thread bumps; no fixed sleep. */
+    private static void await(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
     @ParameterizedTest(name = "epoll={0} gso={1}")
     @CsvSource({"true,true", "true,false", "false,false"})
     void packetsCrossBothWays(boolean epoll, boolean gso) throws Exception {
@@ -135,16 +143,36 @@ class DataPlanePairTest {
     }
 
     @Test
+    void aThrowingHookIsCountedAndTheDataPlaneCarriesOn() throws Exception {
+        try (Pair p = pair(true, true, true)) {
+            p.a().setPeerSender(p.b().engine().publicKey(), (peer, endpoint, datagram) -> {
+                throw new IllegalStateException("relay hook bug");
+            });
+            p.tunA().inject(IpPackets.ipv4Udp(A_IP, B_IP, 1, 2, "lost".getBytes()));
+            await(() -> p.a().ioDrops(IoDrop.INTERNAL_ERROR) > 0);
+            assertThat(p.a().ioDrops(IoDrop.INTERNAL_ERROR)).isPositive();
+            // repaired hook: traffic flows again through the same threads
+            p.a().setPeerSender(p.b().engine().publicKey(), (peer, endpoint, datagram) -> p.b().injectRelayed(datagram));
+            p.b().setPeerSender(p.a().engine().publicKey(), (peer, endpoint, datagram) -> p.a().injectRelayed(datagram));
+            byte[] ping = IpPackets.ipv4Udp(A_IP, B_IP, 1, 2, "after the fix".getBytes());
+            p.tunA().inject(ping);
+            byte[] got;
+            do {
+                got = p.tunB().awaitWritten(WAIT);
+                assertThat(got).as("packet after the hook was fixed").isNotNull();
+            } while (!java.util.Arrays.equals(got, ping)); // the staged "lost" packet may arrive first
+            assertThat(p.a().status().drops()).containsKey("io.INTERNAL_ERROR");
+        }
+    }
+
+    @Test
     void nonWireGuardDatagramsGoToTheHookOrAreCounted() throws Exception {
         try (Pair p = pair(true, false, false);
                 var sock = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             var target = new InetSocketAddress(InetAddress.getLoopbackAddress(), p.b().listenPort());
             byte[] stunLike = {0, 1, 0, 0, 0x21, 0x12, (byte) 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
             sock.send(new java.net.DatagramPacket(stunLike, stunLike.length, target));
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (p.b().ioDrops(IoDrop.NOT_WIREGUARD) == 0 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            await(() -> p.b().ioDrops(IoDrop.NOT_WIREGUARD) > 0);
             assertThat(p.b().ioDrops(IoDrop.NOT_WIREGUARD)).isEqualTo(1);
 
             var hooked = new java.util.concurrent.LinkedBlockingQueue<Integer>();
