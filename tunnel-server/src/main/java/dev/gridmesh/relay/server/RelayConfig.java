@@ -25,11 +25,14 @@ import java.util.Objects;
  *     connection above the high mark are dropped and counted
  * @param controlQueueLimit a connection whose unsent bytes exceed this is closed as a slow consumer
  * @param adminSocket whether to serve the admin socket in the state dir
+ * @param preAuthMaxTotal / preAuthMaxPerAddress connections not yet authenticated (TLS, upgrade, registration)
+ *     allowed at once, in total and per source address; more are closed at accept (counted PRE_AUTH_LIMIT)
  */
 public record RelayConfig(Path stateDir, InetSocketAddress listen, InetSocketAddress stunListen, Path certFile,
                           Path keyFile, IpPrefix overlayRange, Duration pingInterval, Duration deadAfter,
                           Duration handshakeTimeout, Duration authTimeout, int maxPayload, int writeLowWater,
-                          int writeHighWater, long controlQueueLimit, boolean adminSocket) {
+                          int writeHighWater, long controlQueueLimit, boolean adminSocket, int preAuthMaxTotal,
+                          int preAuthMaxPerAddress) {
     public static final int DEFAULT_PORT = 8443;
     public static final int DEFAULT_STUN_PORT = 3478;
     public static final IpPrefix DEFAULT_RANGE = IpPrefix.parse("100.64.0.0/10");
@@ -44,6 +47,9 @@ public record RelayConfig(Path stateDir, InetSocketAddress listen, InetSocketAdd
         if (!overlayRange.isIpv4() || overlayRange.bits() > 30) {
             throw new IllegalArgumentException("overlay range: " + overlayRange + " (expected: an IPv4 prefix of /30 or larger)");
         }
+        if (preAuthMaxTotal <= 0 || preAuthMaxPerAddress <= 0) {
+            throw new IllegalArgumentException("pre-auth limits " + preAuthMaxTotal + "/" + preAuthMaxPerAddress + " (expected: > 0)");
+        }
         if (writeLowWater <= 0 || writeHighWater < writeLowWater) {
             throw new IllegalArgumentException("write water marks " + writeLowWater + "/" + writeHighWater);
         }
@@ -53,31 +59,37 @@ public record RelayConfig(Path stateDir, InetSocketAddress listen, InetSocketAdd
     public static RelayConfig defaults(Path stateDir) {
         return new RelayConfig(stateDir, new InetSocketAddress(DEFAULT_PORT), new InetSocketAddress(DEFAULT_STUN_PORT),
                 null, null, DEFAULT_RANGE, Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(10),
-                Duration.ofSeconds(10), Frames.MAX_PAYLOAD, 512 * 1024, 1024 * 1024, 8L * 1024 * 1024, true);
+                Duration.ofSeconds(10), Frames.MAX_PAYLOAD, 512 * 1024, 1024 * 1024, 8L * 1024 * 1024, true, 10_000, 256);
     }
 
     public RelayConfig withListen(InetSocketAddress l, InetSocketAddress stun) {
         return new RelayConfig(stateDir, l, stun, certFile, keyFile, overlayRange, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket);
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
     }
 
     public RelayConfig withCertificate(Path cert, Path key) {
         return new RelayConfig(stateDir, listen, stunListen, cert, key, overlayRange, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket);
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
     }
 
     public RelayConfig withOverlayRange(IpPrefix range) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, range, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket);
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
     }
 
     public RelayConfig withTimeouts(Duration ping, Duration dead, Duration handshake, Duration auth) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, ping, dead,
-                handshake, auth, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket);
+                handshake, auth, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
+    }
+
+    public RelayConfig withPreAuthLimits(int total, int perAddress) {
+        return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, pingInterval, deadAfter,
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket,
+                total, perAddress);
     }
 
     public RelayConfig withWriteLimits(int low, int high, long controlLimit) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, low, high, controlLimit, adminSocket);
+                handshakeTimeout, authTimeout, maxPayload, low, high, controlLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
     }
 }

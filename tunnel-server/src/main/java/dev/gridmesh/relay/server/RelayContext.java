@@ -9,10 +9,11 @@ import java.util.concurrent.ExecutorService;
 /**
  * What every connection of one relay shares.
  *
+ * @param preAuth caps connections that have not authenticated yet
  * @param storeExecutor one thread: every store call and every hub change that must follow the store's order runs here
  */
 record RelayContext(RelayConfig config, RelayMetrics metrics, RelayHub hub, Store store, ExecutorService storeExecutor,
-                    Clock clock, SecureRandom random) {
+                    Clock clock, SecureRandom random, PreAuthLimiter preAuth) {
     RelayContext {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
@@ -21,5 +22,6 @@ record RelayContext(RelayConfig config, RelayMetrics metrics, RelayHub hub, Stor
         Objects.requireNonNull(storeExecutor, "storeExecutor");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(random, "random");
+        Objects.requireNonNull(preAuth, "preAuth");
     }
 }

@@ -16,6 +16,7 @@ public enum RelayCounter {
     PACKETS_RELAYED(Kind.EVENT, null),
     BYTES_RELAYED(Kind.EVENT, null),
     // refusals: connection closed
+    PRE_AUTH_LIMIT(Kind.REFUSAL, null),
     TLS_HANDSHAKE_FAILED(Kind.REFUSAL, null),
     TLS_HANDSHAKE_TIMEOUT(Kind.REFUSAL, null),
     HTTP_BAD_REQUEST(Kind.REFUSAL, null),

@@ -101,7 +101,8 @@ public final class RelayServer implements AutoCloseable {
         Channel ch = null;
         try {
             RelayHub hub = new RelayHub(store.nodes());
-            RelayContext rc = new RelayContext(config, new RelayMetrics(), hub, store, storeExecutor, clock, random);
+            RelayContext rc = new RelayContext(config, new RelayMetrics(), hub, store, storeExecutor, clock, random,
+                    new PreAuthLimiter(config.preAuthMaxTotal(), config.preAuthMaxPerAddress()));
             boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
             workers = new MultiThreadIoEventLoopGroup(0, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
             ServerBootstrap b = new ServerBootstrap()

@@ -233,6 +233,10 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
             case Registration.Admitted(NodeRecord n, boolean created) -> {
                 nodeName = n.name();
                 state = State.AUTHENTICATED;
+                Runnable permit = ctx.channel().attr(RelayChannelInitializer.PRE_AUTH).getAndSet(null);
+                if (permit != null) {
+                    permit.run();
+                }
                 rc.metrics().increment(created ? RelayCounter.NODES_ADMITTED : RelayCounter.NODES_AUTHENTICATED);
                 log.info("{}: {} {} as {} ({})", remote(), created ? "admitted" : "authenticated", n.nodeKey().shortString(),
                         n.name(), n.overlayIp().getHostAddress());

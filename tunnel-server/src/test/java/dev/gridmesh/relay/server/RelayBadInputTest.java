@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
@@ -49,7 +50,8 @@ class RelayBadInputTest {
     void start() throws Exception {
         RelayConfig cfg = RelayServerTest.config(dir)
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(2), Duration.ofSeconds(2))
-                .withWriteLimits(64 * 1024, 128 * 1024, 8L * 1024 * 1024);
+                .withWriteLimits(64 * 1024, 128 * 1024, 8L * 1024 * 1024)
+                .withPreAuthLimits(1000, 4);
         relay = RelayServer.start(cfg, Clock.systemUTC());
         token = relay.admin().createToken(true, null, Set.of()).token();
         a = connect();
@@ -159,6 +161,28 @@ class RelayBadInputTest {
         }
         eventually(() -> count(RelayCounter.HTTP_TIMEOUT) >= 1);
         assertOthersStillServed();
+    }
+
+    @Test
+    void tooManyUnauthenticatedConnectionsFromOneAddress() throws Exception {
+        List<Socket> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                held.add(rawTcp()); // silent: each holds a pre-auth permit until its handshake deadline
+            }
+            eventually(() -> count(RelayCounter.CONNECTIONS_ACCEPTED) >= 6);
+            long t0 = System.nanoTime();
+            try (Socket fifth = rawTcp()) {
+                readToEof(fifth.getInputStream());
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2)); // closed at once
+            assertThat(count(RelayCounter.PRE_AUTH_LIMIT)).isEqualTo(1);
+            assertOthersStillServed();
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
     }
 
     @Test

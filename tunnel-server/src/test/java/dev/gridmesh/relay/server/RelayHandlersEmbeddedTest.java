@@ -44,7 +44,7 @@ class RelayHandlersEmbeddedTest {
         store = H2Store.open(dir);
         RelayConfig cfg = RelayConfig.defaults(dir);
         rc = new RelayContext(cfg, new RelayMetrics(), new RelayHub(List.of()), store, new DirectExecutorService(),
-                Clock.systemUTC(), new SecureRandom());
+                Clock.systemUTC(), new SecureRandom(), new PreAuthLimiter(100, 100));
         admin = new RelayAdmin(rc);
     }
 
