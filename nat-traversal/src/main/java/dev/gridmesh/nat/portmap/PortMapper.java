@@ -50,6 +50,8 @@ public final class PortMapper implements AutoCloseable {
     private volatile Consumer<Optional<MappedEndpoint>> listener = e -> { };
 
     private PcpClient pcp;
+    private InetAddress pcpClientAddress;
+    private InetAddress upnpClientAddress;
     private PmpClient pmp;
     private UpnpIgdClient upnp;
     private IgdDescription.Service upnpService;
@@ -307,39 +309,68 @@ public final class PortMapper implements AutoCloseable {
 
     private Optional<MappedEndpoint> mapUdp(PortMapProtocol p, int preferredExternal) throws IOException {
         try (GatewayUdp udp = new GatewayUdp(new InetSocketAddress(gateway, options.pcpPort()))) {
-            long now = clock.getAsLong();
-            GatewayUdpEngine engine;
-            if (p == PortMapProtocol.PCP) {
-                if (pcp == null) {
-                    pcp = new PcpClient(udp.server(), udp.localAddress(), options, random.split());
+            InetAddress local = udp.localAddress();
+            if (p == PortMapProtocol.PCP && pcp != null && !local.equals(pcpClientAddress)) {
+                // our address changed (DHCP, another interface): the old nonce and client address are useless
+                retire("pcp_", pcp.dropCounts());
+                pcp = null;
+                count("local_address_changed");
+            }
+            for (int round = 0; round < 2; round++) {
+                GatewayUdpEngine engine;
+                long now = clock.getAsLong();
+                if (p == PortMapProtocol.PCP) {
+                    if (pcp == null) {
+                        pcp = new PcpClient(udp.server(), local, options, random.split());
+                        pcpClientAddress = local;
+                    }
+                    pcp.startMap(localPort, preferredExternal, options.lifetime().toSeconds(), now);
+                    engine = pcp;
+                } else {
+                    if (pmp == null) {
+                        pmp = new PmpClient(udp.server(), options);
+                    }
+                    pmp.startMap(localPort, preferredExternal, options.lifetime().toSeconds(), now);
+                    engine = pmp;
                 }
-                pcp.startMap(localPort, preferredExternal, options.lifetime().toSeconds(), now);
-                engine = pcp;
-            } else {
-                if (pmp == null) {
-                    pmp = new PmpClient(udp.server(), options);
+                boolean[] lost = new boolean[1];
+                GatewayEvent e = udp.run(engine, clock, udpBound(), lost);
+                if (lost[0]) {
+                    count(p.name().toLowerCase() + "_state_lost");
                 }
-                pmp.startMap(localPort, preferredExternal, options.lifetime().toSeconds(), now);
-                engine = pmp;
+                if (e instanceof GatewayEvent.Mapped m && m.externalAddress() != null) {
+                    return Optional.of(new MappedEndpoint(p, new InetSocketAddress(m.externalAddress(),
+                            m.externalPort()), localPort, m.lifetimeSeconds(), clock.getAsLong()));
+                }
+                if (e instanceof GatewayEvent.Mapped && round == 0) {
+                    // NAT-PMP after a gateway restart: the engine forgot the external address; ask again
+                    continue;
+                }
+                count(p.name().toLowerCase() + "_"
+                        + (e == null ? "no_answer" : e.getClass().getSimpleName().toLowerCase()));
+                log.debug("port mapping: {} did not map: {}", p, e == null ? "no answer" : describe(e));
+                break;
             }
-            boolean[] lost = new boolean[1];
-            GatewayEvent e = udp.run(engine, clock, udpBound(), lost);
-            if (lost[0]) {
-                count(p.name().toLowerCase() + "_state_lost");
-            }
-            if (e instanceof GatewayEvent.Mapped m && m.externalAddress() != null) {
-                return Optional.of(new MappedEndpoint(p, new InetSocketAddress(m.externalAddress(), m.externalPort()),
-                        localPort, m.lifetimeSeconds(), clock.getAsLong()));
-            }
-            count(p.name().toLowerCase() + "_" + (e == null ? "no_answer" : e.getClass().getSimpleName().toLowerCase()));
-            log.debug("port mapping: {} did not map: {}", p, e == null ? "no answer" : describe(e));
             return Optional.empty();
         }
     }
 
+    /** Keeps the drop counts of an engine or client that is being replaced. */
+    private void retire(String prefix, Map<String, Long> drops) {
+        drops.forEach((k, v) -> counters.merge(prefix + k, v, Long::sum));
+    }
+
     private Optional<MappedEndpoint> mapUpnp(int preferredExternal) throws IOException, InterruptedException {
+        InetAddress local = localAddress();
+        if (upnp != null && !local.equals(upnpClientAddress)) {
+            retire("", upnp.dropCounts());
+            upnp = null;
+            upnpService = null;
+            count("local_address_changed");
+        }
         if (upnp == null) {
-            upnp = new UpnpIgdClient(gateway, localAddress(), options);
+            upnp = new UpnpIgdClient(gateway, local, options);
+            upnpClientAddress = local;
         }
         if (upnpService == null) {
             upnpService = upnp.discover().orElse(null);
@@ -354,7 +385,7 @@ public final class PortMapper implements AutoCloseable {
             upnpService = null; // rediscover next time: the gateway may have restarted on another port
             return Optional.empty();
         }
-        String client = localAddress().getHostAddress();
+        String client = local.getHostAddress();
         long lease = options.lifetime().toSeconds();
         int external = preferredExternal;
         for (int attempt = 0; attempt < 4; attempt++) {

@@ -167,6 +167,24 @@ class PortMapperTest {
     }
 
     @Test
+    void natPmpGatewayRestartRelearnsTheAddressAndRemaps() throws Exception {
+        FakePortMapGateway g = gateway(false, true, false);
+        g.setUptime(100_000);
+        PortMapper m = mapper(g);
+        int port = freeUdpPort();
+        List<Optional<MappedEndpoint>> changes = new ArrayList<>();
+        m.onChange(changes::add);
+        m.start(port).orElseThrow();
+        g.restart();
+        scheduler.runPending();
+        assertThat(g.mappings()).containsKey(port);
+        assertThat(m.mapped()).map(MappedEndpoint::external).contains(new InetSocketAddress(external, port));
+        assertThat(m.dropCounts()).containsEntry("nat_pmp_state_lost", 1L).doesNotContainKey("map_failed_all");
+        assertThat(g.requests("pmp-address")).isEqualTo(2);
+        assertThat(changes).hasSize(1);
+    }
+
+    @Test
     void garbageFromTheGatewayIsCountedNotThrown() throws Exception {
         FakePortMapGateway g = gateway(true, true, false);
         g.garbageFirst(true);
