@@ -97,6 +97,16 @@ public final class ConfigFile {
         try {
             root = new TomlMapper().readTree(text);
         } catch (TomlStreamReadException e) {
+            String msg = String.valueOf(e.getOriginalMessage());
+            if (msg.startsWith("Duplicate key")) {
+                int[] dup = duplicateKey(text);
+                if (dup != null) {
+                    String[] lines = text.split("\r?\n", -1);
+                    Matcher m = KEY_LINE.matcher(lines[dup[0] - 1]);
+                    String key = m.find() ? keyOf(m) : null;
+                    throw new Problem(dup[0], key, "duplicate key (expected: each key once)");
+                }
+            }
             JsonLocation loc = e.getLocation();
             throw new Problem(loc == null ? 0 : loc.getLineNr(), null, "TOML syntax: " + e.getOriginalMessage()
                     + " (expected: key = value lines, see docs/service.md)");
@@ -144,6 +154,26 @@ public final class ConfigFile {
             }
         }
         return 0;
+    }
+
+    private static String keyOf(Matcher m) {
+        return m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
+    }
+
+    /** The 1-based line of the first top-level key set a second time, or null. */
+    private static int[] duplicateKey(String text) {
+        String[] lines = text.split("\r?\n", -1);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < lines.length; i++) {
+            if (TABLE_LINE.matcher(lines[i]).find()) {
+                return null;
+            }
+            Matcher m = KEY_LINE.matcher(lines[i]);
+            if (m.find() && !seen.add(keyOf(m))) {
+                return new int[] {i + 1};
+            }
+        }
+        return null;
     }
 
     private static int tableLine(String text, String key) {
