@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -46,7 +46,8 @@ public final class PortMapper implements AutoCloseable {
     private final LongSupplier clock;
     private final PortMapScheduler scheduler;
     private final Map<String, Long> counters = new TreeMap<>();
-    private final SplittableRandom random = new SplittableRandom();
+    /** PCP nonces must not be guessable by an off-path attacker (RFC 6887 section 18.1); thread-safe. */
+    private final SecureRandom random = new SecureRandom();
     private volatile Consumer<Optional<MappedEndpoint>> listener = e -> { };
 
     private PcpClient pcp;
@@ -187,7 +188,7 @@ public final class PortMapper implements AutoCloseable {
 
     private ProbeAnswer probePcp() throws IOException {
         try (GatewayUdp udp = new GatewayUdp(new InetSocketAddress(gateway, options.pcpPort()))) {
-            PcpClient c = new PcpClient(udp.server(), udp.localAddress(), options, random.split());
+            PcpClient c = new PcpClient(udp.server(), udp.localAddress(), options, random);
             c.startProbe(clock.getAsLong());
             GatewayEvent e = udp.run(c, clock, udpBound(), new boolean[1]);
             return switch (e) {
@@ -321,7 +322,7 @@ public final class PortMapper implements AutoCloseable {
                 long now = clock.getAsLong();
                 if (p == PortMapProtocol.PCP) {
                     if (pcp == null) {
-                        pcp = new PcpClient(udp.server(), local, options, random.split());
+                        pcp = new PcpClient(udp.server(), local, options, random);
                         pcpClientAddress = local;
                     }
                     pcp.startMap(localPort, preferredExternal, options.lifetime().toSeconds(), now);
