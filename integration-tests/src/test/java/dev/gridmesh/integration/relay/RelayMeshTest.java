@@ -95,6 +95,12 @@ class RelayMeshTest {
                 agents.add(b.spawn("agent-b", GridmeshCli.daemon("agent", "--server", bWan.bIp() + ":" + relay.port(),
                         "--pin", relay.pin(), "--token", token, "--hostname", "beta", "--state-dir", dirB, "--tun", "gm0")));
 
+                // wait on the agents' own output first: polling with CLI JVMs would slow the JVMs being waited for
+                lab.await("both agents registered", Duration.ofSeconds(90), () -> agents.stream()
+                        .allMatch(p -> p.stdout().contains("agent: node ")) || agents.stream().anyMatch(p -> !p.isAlive()));
+                for (LabProcess p : agents) {
+                    assertThat(p.isAlive()).as(p.name() + " running; stderr: " + p.stderr()).isTrue();
+                }
                 lab.await("both agents online at the relay", Duration.ofSeconds(60), () -> {
                     JsonNode n = json(inet, "relay", "nodes", "--json", "--state-dir", relayDir);
                     return n != null && n.path("nodes").size() == 2 && n.path("nodes").get(0).path("online").asBoolean()
@@ -130,12 +136,16 @@ class RelayMeshTest {
                 lab.note("agent a after bulk: " + after + "\nagent b after bulk: " + json(b, "status", "--json", "--state-dir", dirB));
 
                 // ---- kill -9 the relay and start it again on the same state dir
+                int[] retries = agents.stream().mapToInt(p -> count(p.stderr(), "reconnecting in")).toArray();
                 relay.process().kill();
                 lab.await("agents notice the relay is gone", Duration.ofSeconds(20), () ->
-                        !"CONNECTED".equals(text(json(a, "status", "--json", "--state-dir", dirA), "connection")));
+                        count(agents.get(0).stderr(), "reconnecting in") > retries[0]
+                                && count(agents.get(1).stderr(), "reconnecting in") > retries[1]);
                 Relay again = startRelay(lab, inet, relayDir, relay.port(), "relay-2");
                 relayProc.set(again.process());
                 assertThat(again.pin()).isEqualTo(relay.pin());
+                lab.await("both agents registered again (their logs)", Duration.ofSeconds(90), () -> agents.stream()
+                        .allMatch(p -> count(p.stderr(), "registered as ") >= 2));
                 lab.await("both agents re-registered", Duration.ofSeconds(60), () -> {
                     JsonNode x = json(a, "status", "--json", "--state-dir", dirA);
                     JsonNode y = json(b, "status", "--json", "--state-dir", dirB);
@@ -217,6 +227,14 @@ class RelayMeshTest {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     static String text(JsonNode status, String selfField) {

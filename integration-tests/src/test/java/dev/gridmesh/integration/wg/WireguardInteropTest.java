@@ -87,7 +87,14 @@ class WireguardInteropTest {
     /**
      * gridmesh initiates with rekey-after-time 5 s while 200 MB flow and a 20/s ping runs: wireguard-go must see
      * at least two new handshakes, the transfer must arrive intact and no second pass without a ping answered.
-     * Topology as {@link #pingAndBulkTransfer}: gridmesh in a (initiator), wireguard-go in b.
+     * <pre>
+     *   gm&lt;run&gt;a                                     gm&lt;run&gt;b
+     *  +------------------------------+   veth   +------------------------------+
+     *  | gridmesh --rekey-after-time 5s|---------| RESPONDER (wireguard-go or    |
+     *  | 198.18.0.1  100.64.0.1       |          |  gridmesh) 198.18.0.2 :51820 |
+     *  | ping 20/s + 200 MB sender ---+--------->| 100.64.0.2  receiver, sha256 |
+     *  +------------------------------+          +------------------------------+
+     * </pre>
      */
     @ParameterizedTest(name = "gridmesh rekeys every 5 s against {0}")
     @EnumSource(Impl.class)
