@@ -137,12 +137,18 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         }
         switch (f.type()) {
             case PACKET -> forward(f);
-            case STREAM_OPEN -> {
-                rc.metrics().increment(RelayCounter.STREAM_UNSUPPORTED);
-                ByteBuf code = Unpooled.buffer(2).writeShort(1);
-                ctx.writeAndFlush(new RelayFrame(FrameType.STREAM_RESET, f.streamId(), code));
+            default -> {
+                dev.gridmesh.relay.tunnel.TunnelService tunnels = ctx.channel().attr(dev.gridmesh.relay.tunnel.TunnelService.KEY).get();
+                if (tunnels != null) {
+                    tunnels.agentFrame(ctx.channel(), f.type(), f.streamId(), f.content().retain()); // docs/tunnels.md
+                } else if (f.type() == FrameType.STREAM_OPEN) {
+                    rc.metrics().increment(RelayCounter.STREAM_UNSUPPORTED);
+                    ByteBuf code = Unpooled.buffer(2).writeShort(1);
+                    ctx.writeAndFlush(new RelayFrame(FrameType.STREAM_RESET, f.streamId(), code));
+                } else {
+                    rc.metrics().increment(RelayCounter.STREAM_UNSUPPORTED);
+                }
             }
-            default -> rc.metrics().increment(RelayCounter.STREAM_UNSUPPORTED);
         }
     }
 
@@ -243,6 +249,10 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
                 ctx.channel().writeAndFlush(RelayFrame.control(new ControlMessage.RegisterOk(n.name(), n.overlayIp(),
                         rc.config().overlayRange().bits())));
                 rc.hub().online(this, n, created);
+                dev.gridmesh.relay.tunnel.TunnelService tunnels = ctx.channel().attr(dev.gridmesh.relay.tunnel.TunnelService.KEY).get();
+                if (tunnels != null) {
+                    tunnels.agentOnline(n, ctx.channel());
+                }
             }
         }
     }
