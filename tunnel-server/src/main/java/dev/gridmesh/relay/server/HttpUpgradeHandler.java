@@ -92,6 +92,11 @@ final class HttpUpgradeHandler extends SimpleChannelInboundHandler<FullHttpReque
             }
             return;
         }
+        dev.gridmesh.relay.tunnel.TunnelService tunnels = ctx.channel().attr(dev.gridmesh.relay.tunnel.TunnelService.KEY).get();
+        if (tunnels != null && tunnels.handles(path)) {
+            tunnels.http(ctx, req, path); // engineer tunnels (docs/tunnels.md)
+            return;
+        }
         if (!path.equals(Frames.UPGRADE_PATH)) {
             refuse(ctx, HttpResponseStatus.NOT_FOUND, "no such path " + path);
             return;

@@ -101,6 +101,7 @@ public final class RelayServer implements AutoCloseable {
         Channel ch = null;
         try {
             RelayHub hub = new RelayHub(store.nodes());
+            dev.gridmesh.relay.tunnel.TunnelService tunnels = new dev.gridmesh.relay.tunnel.TunnelService(dir, hub, clock, config.maxPayload());
             RelayContext rc = new RelayContext(config, new RelayMetrics(), hub, store, storeExecutor, clock, random,
                     new PreAuthLimiter(config.preAuthMaxTotal(), config.preAuthMaxPerAddress()));
             boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -112,6 +113,7 @@ public final class RelayServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                             new WriteBufferWaterMark(config.writeLowWater(), config.writeHighWater()))
+                    .childAttr(dev.gridmesh.relay.tunnel.TunnelService.KEY, tunnels)
                     .childHandler(new RelayChannelInitializer(ssl, rc));
             var f = b.bind(config.listen()).awaitUninterruptibly();
             if (!f.isSuccess()) {
@@ -120,6 +122,7 @@ public final class RelayServer implements AutoCloseable {
                 throw e;
             }
             ch = f.channel();
+            ch.closeFuture().addListener(done -> tunnels.close());
             if (config.stunListen() != null) {
                 stun = StunUdpServer.bind(new StunServer("gridmesh relay", null), config.stunListen());
             }

@@ -1,0 +1,41 @@
+package dev.gridmesh.relay.tunnel;
+
+import dev.gridmesh.relay.server.RelayFrame;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An engineer's connection after the upgrade: stream frames go to its {@link MuxChannel}; anything else (control
+ * or packet frames, an undecodable byte stream) closes the connection, and with it every stream on it.
+ */
+final class EngineerHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(EngineerHandler.class);
+    private final MuxChannel mux;
+
+    EngineerHandler(MuxChannel mux) {
+        this.mux = mux;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof RelayFrame f && f.type().isStream()) {
+                mux.frame(f.type(), f.streamId(), f.content().retain());
+            } else {
+                log.info("{}: tunnel connection closed: unexpected {}", ctx.channel().remoteAddress(), msg);
+                ctx.close();
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("{}: tunnel connection: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}
