@@ -5,6 +5,8 @@ import dev.gridmesh.agent.localapi.LocalApiProtocol;
 import dev.gridmesh.agent.localapi.ShowResponse;
 import dev.gridmesh.protocol.net.IpPrefix;
 import dev.gridmesh.protocol.wg.WgPeerStatus;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,11 +41,12 @@ public final class DataPlaneLocalApi {
         List<ShowResponse.PeerInfo> peers = new ArrayList<>();
         for (WgPeerStatus p : s.peers()) {
             peers.add(new ShowResponse.PeerInfo(p.publicKey().toBase64(), endpoint(p.endpoint()),
-                    p.allowedIps().stream().map(IpPrefix::toString).toList(), p.lastHandshakeEpochMillis(),
+                    p.allowedIps().stream().map(DataPlaneLocalApi::prefix).toList(), p.lastHandshakeEpochMillis(),
                     p.rxBytes(), p.txBytes(), p.persistentKeepaliveSeconds(), p.hasPresharedKey()));
         }
         return new ShowResponse(new ShowResponse.InterfaceInfo(s.interfaceName(), s.publicKey().toBase64(),
-                s.listenPort(), s.addresses().stream().map(IpPrefix::toHostString).toList(), s.mtu()), peers);
+                s.listenPort(), s.addresses().stream().map(a -> address(a.hostAddress()) + "/" + a.bits()).toList(),
+                s.mtu()), peers);
     }
 
     /** {@code 1.2.3.4:51820} or {@code [2001:db8::1]:51820}; null when unknown. */
@@ -51,7 +54,54 @@ public final class DataPlaneLocalApi {
         if (a == null) {
             return null;
         }
-        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        String host = a.getAddress() == null ? a.getHostString() : address(a.getAddress());
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** A prefix in network form, IPv6 compressed as {@code wg show} prints it: {@code fd7a:115c::/48}. */
+    public static String prefix(IpPrefix p) {
+        return address(p.network()) + "/" + p.bits();
+    }
+
+    /** IPv4 dotted; IPv6 in RFC 5952 form (lower case, longest run of two or more zero groups as {@code ::}). */
+    public static String address(InetAddress a) {
+        if (!(a instanceof Inet6Address)) {
+            return a.getHostAddress();
+        }
+        byte[] b = a.getAddress();
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
     }
 }

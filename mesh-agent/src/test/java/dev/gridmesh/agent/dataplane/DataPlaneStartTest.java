@@ -51,6 +51,59 @@ class DataPlaneStartTest {
     }
 
     @Test
+    void showAndStatsOverTheLocalApi(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        FakeTun tun = new FakeTun("wgt0");
+        try (DataPlane dp = DataPlane.start(config(), options(tun, null));
+                var api = dev.gridmesh.agent.localapi.LocalApiServer.start(dir.resolve("wgt0.sock"),
+                        DataPlaneLocalApi.handlers(dp))) {
+            var client = new dev.gridmesh.agent.localapi.LocalApiClient(api.path());
+            var show = client.show();
+            assertThat(show.iface().name()).isEqualTo("wgt0");
+            assertThat(show.iface().publicKey()).isEqualTo(key.publicKey().toBase64());
+            assertThat(show.iface().listenPort()).isEqualTo(dp.listenPort());
+            assertThat(show.iface().addresses()).containsExactly("100.64.0.1/24");
+            assertThat(show.iface().mtu()).isEqualTo(1420);
+            assertThat(show.peers()).singleElement().satisfies(p -> {
+                assertThat(p.publicKey()).isEqualTo(peer.publicKey().toBase64());
+                assertThat(p.endpoint()).isNull();
+                assertThat(p.allowedIps()).containsExactlyInAnyOrder("100.64.0.2/32", "100.64.9.0/24");
+                assertThat(p.latestHandshakeEpochMillis()).isZero();
+                assertThat(p.persistentKeepaliveSeconds()).isEqualTo(25);
+                assertThat(p.presharedKey()).isFalse();
+            });
+            var stats = client.call("stats", null);
+            assertThat(stats.path("transport").asText()).isEqualTo("epoll");
+            assertThat(stats.path("drops").isObject()).isTrue();
+        }
+    }
+
+    @Test
+    void endpointText() {
+        assertThat(DataPlaneLocalApi.endpoint(new java.net.InetSocketAddress("198.18.0.2", 51820)))
+                .isEqualTo("198.18.0.2:51820");
+        assertThat(DataPlaneLocalApi.endpoint(new java.net.InetSocketAddress("2001:db8::1", 51820)))
+                .isEqualTo("[2001:db8::1]:51820");
+        assertThat(DataPlaneLocalApi.endpoint(null)).isNull();
+        java.util.function.Function<String, String> v6 = t -> {
+            try {
+                return DataPlaneLocalApi.address(java.net.InetAddress.getByName(t));
+            } catch (java.net.UnknownHostException e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertThat(v6.apply("::")).isEqualTo("::");
+        assertThat(v6.apply("::1")).isEqualTo("::1");
+        assertThat(v6.apply("fd7a:115c:a1e0:0:0:0:0:0")).isEqualTo("fd7a:115c:a1e0::");
+        assertThat(v6.apply("2001:db8:0:1:0:0:0:1")).isEqualTo("2001:db8:0:1::1");
+        assertThat(v6.apply("2001:0:0:1:0:0:0:1")).isEqualTo("2001:0:0:1::1"); // the longer run wins
+        assertThat(v6.apply("2001:db8:0:0:1:0:0:1")).isEqualTo("2001:db8::1:0:0:1"); // first of equal runs
+        assertThat(v6.apply("2001:db8:1:2:3:4:0:5")).isEqualTo("2001:db8:1:2:3:4:0:5"); // one zero group stays
+        assertThat(v6.apply("FE80:0:0:0:0:0:0:ABCD")).isEqualTo("fe80::abcd");
+        assertThat(DataPlaneLocalApi.prefix(IpPrefix.parse("fd7a:115c:a1e0::5/48"))).isEqualTo("fd7a:115c:a1e0::/48");
+        assertThat(DataPlaneLocalApi.prefix(IpPrefix.parse("100.64.3.7/24"))).isEqualTo("100.64.3.0/24");
+    }
+
+    @Test
     void runtimePeerChangesAddAndRemoveRoutes() throws Exception {
         FakeTun tun = new FakeTun("wgt0");
         RecordingRunner runner = new RecordingRunner();
