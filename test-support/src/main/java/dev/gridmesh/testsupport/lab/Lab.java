@@ -230,12 +230,17 @@ public final class Lab implements AutoCloseable {
 
     /** Runs a command in the root namespace (key generation, {@code ip netns ...}). */
     public ExecResult execHost(List<String> command) {
-        return run(command, Map.of(), COMMAND_TIMEOUT);
+        return run(command, Map.of(), COMMAND_TIMEOUT, false);
+    }
+
+    /** Like {@link #execHost} but keeps stdout out of commands.log (it holds a private key). */
+    ExecResult execHostSecretOutput(List<String> command) {
+        return run(command, Map.of(), COMMAND_TIMEOUT, true);
     }
 
     ExecResult execIn(Netns ns, List<String> command, Map<String, String> env, Duration timeout) {
         requireOpen();
-        return run(inNs(ns, command), env, timeout);
+        return run(inNs(ns, command), env, timeout, false);
     }
 
     LabProcess spawnIn(Netns ns, String logName, List<String> command, Map<String, String> env) {
@@ -275,7 +280,7 @@ public final class Lab implements AutoCloseable {
         return full;
     }
 
-    private ExecResult run(List<String> command, Map<String, String> env, Duration timeout) {
+    private ExecResult run(List<String> command, Map<String, String> env, Duration timeout, boolean secretOutput) {
         ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(
                 Path.of("/dev/null").toFile()));
         pb.environment().putAll(env);
@@ -297,7 +302,8 @@ public final class Lab implements AutoCloseable {
             }
             ExecResult r = new ExecResult(command, p.exitValue(), out.join(), err.join());
             note("$ " + render(command, env) + "  -> " + r.exitCode()
-                    + (r.stdout().isBlank() ? "" : "\n" + indent(LabProcess.tail(r.stdout())))
+                    + (r.stdout().isBlank() ? "" : "\n" + indent(secretOutput ? "(output not logged: secret)"
+                            : LabProcess.tail(r.stdout())))
                     + (r.stderr().isBlank() ? "" : "\n" + indent("stderr: " + LabProcess.tail(r.stderr()))));
             return r;
         } catch (InterruptedException e) {

@@ -6,9 +6,13 @@ import java.util.List;
 public record WgKeyPair(String privateKey, String publicKey) {
     /** Generates a fresh pair with wireguard-tools, the reference implementation. */
     public static WgKeyPair generate(Lab lab) {
-        String priv = lab.execHost(List.of("wg", "genkey")).requireOk().stdout().strip();
-        String pub = lab.execHost(List.of("bash", "-c", "wg pubkey <<< \"$0\"", priv)).requireOk().stdout().strip();
-        return new WgKeyPair(priv, pub);
+        // one command, output kept out of commands.log: the private half never reaches a log line
+        String[] lines = lab.execHostSecretOutput(List.of("bash", "-c", "k=$(wg genkey) && echo \"$k\" && wg pubkey <<< \"$k\""))
+                .requireOk().stdout().strip().split("\n");
+        if (lines.length != 2) {
+            throw new LabException("wg genkey | wg pubkey printed " + lines.length + " lines (expected: 2)");
+        }
+        return new WgKeyPair(lines[0].strip(), lines[1].strip());
     }
 
     @Override
