@@ -29,6 +29,8 @@ import picocli.CommandLine.ScopeType;
                 WgQuickShowCommand.class,
                 dev.gridmesh.cli.agent.AgentCommand.class,
                 dev.gridmesh.cli.agent.StatusCommand.class,
+                dev.gridmesh.cli.agent.NetcheckCommand.class,
+                dev.gridmesh.cli.agent.PingCommand.class,
                 dev.gridmesh.cli.relay.RelayCommand.class,
         })
 public final class GridmeshCommand implements Runnable {

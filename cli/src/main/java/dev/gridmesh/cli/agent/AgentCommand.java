@@ -80,6 +80,8 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "0", description = "TUN MTU (default: 1420).")
     int mtu;
 
+    @picocli.CommandLine.Mixin PathFlags pathFlags;
+
     private final DataPlaneOptions dataPlaneOptions;
     private final CompletableFuture<String> stop = new CompletableFuture<>();
 
@@ -106,7 +108,7 @@ public final class AgentCommand implements Callable<Integer> {
         }
         MeshAgent agent;
         try {
-            agent = MeshAgent.start(config);
+            agent = MeshAgent.start(config, pathFlags.options(config.control().host()));
         } catch (AgentException e) {
             throw new CliException("agent", e.getMessage(), e);
         }

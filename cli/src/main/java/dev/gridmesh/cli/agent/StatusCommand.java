@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "--json: the agent's status object (schemaVersion 1, docs/local-api.md):",
                 "  self: name, overlayIp, nodeKey, relay, connection, connectionSinceEpochMillis, lastError,",
                 "        registrations, tun",
-                "  peers[]: name, overlayIp, nodeKey, online, path, latestHandshakeEpochMillis, rxBytes, txBytes",
+                "  peers[]: name, overlayIp, nodeKey, online, path, latestHandshakeEpochMillis, rxBytes, txBytes,",
+                "           endpoint (direct path), pathInfo (probes, switches, timings)",
                 "  relayPath: framesSent, bytesSent, drops; dataPlaneDrops"})
 public final class StatusCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -61,6 +62,10 @@ public final class StatusCommand implements Callable<Integer> {
                     p.path("online").asBoolean() ? "yes" : "no", text(p, "path"),
                     hs == 0 ? "never" : Instant.ofEpochMilli(hs).toString(), p.path("rxBytes").asLong(),
                     p.path("txBytes").asLong());
+            if ("direct".equals(p.path("path").asText())) {
+                out.printf("%-20s direct %s, rtt %.2f ms%n", "", text(p, "endpoint"),
+                        p.path("pathInfo").path("rttMicros").asLong() / 1000.0);
+            }
         }
         return 0;
     }

@@ -235,6 +235,19 @@ public final class ControlClient implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
+    /**
+     * Sends one control message (e.g. SetEndpoints) on the registered connection; any thread. False, and nothing
+     * sent, while not registered (a frame before RegisterOk would be refused by the relay).
+     */
+    public boolean sendControl(ControlMessage m) {
+        Channel c = current;
+        if (c == null || !c.isActive() || state != ConnectionState.CONNECTED) {
+            return false;
+        }
+        c.writeAndFlush(Unpooled.wrappedBuffer(Frames.control(m)), c.voidPromise());
+        return true;
+    }
+
     /** Closes the current connection as if it had died (tests, and `kill` of the relay seen from here). */
     public void dropConnection() {
         Channel c = current;

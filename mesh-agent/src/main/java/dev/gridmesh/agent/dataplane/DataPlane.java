@@ -294,6 +294,19 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /**
+     * Sends one datagram that is not WireGuard (STUN, disco) out of the same UDP socket, so NAT mappings it opens
+     * serve WireGuard too. Any thread; {@code datagram} is not kept. Failures count as UDP_SEND_FAILED.
+     */
+    public void sendOutside(InetSocketAddress to, byte[] datagram) {
+        Channel ch = channel;
+        if (ch == null || !ch.isOpen()) {
+            return;
+        }
+        ch.writeAndFlush(new DatagramPacket(io.netty.buffer.Unpooled.wrappedBuffer(datagram.clone()), to),
+                ch.voidPromise());
+    }
+
+    /**
      * Feeds a WireGuard datagram that arrived over the relay (no UDP source: never used for roaming). Copied, then
      * processed on the event loop; may be called from any thread.
      */

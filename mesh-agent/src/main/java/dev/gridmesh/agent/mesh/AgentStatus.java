@@ -39,9 +39,12 @@ public record AgentStatus(int schemaVersion, Self self, List<Peer> peers, RelayP
      * @param path  {@code relay} or {@code direct}
      * @param latestHandshakeEpochMillis WireGuard's last completed handshake with the peer
      * @param rxBytes / txBytes WireGuard bytes from / to the peer
+     * @param endpoint  the direct UDP endpoint in use ({@code ADDRESS:PORT}), null when relayed
+     * @param pathInfo  path selection details (probes, switches, timings; see {@code PeerPathStatus})
      */
     public record Peer(String name, String overlayIp, String nodeKey, boolean online, String path,
-            long latestHandshakeEpochMillis, long rxBytes, long txBytes) {
+            long latestHandshakeEpochMillis, long rxBytes, long txBytes, String endpoint,
+            dev.gridmesh.agent.path.PeerPathStatus pathInfo) {
     }
 
     /** @param drops non-zero drop counters by reason ({@code RelayDrop}) */

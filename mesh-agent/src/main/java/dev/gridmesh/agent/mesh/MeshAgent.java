@@ -15,6 +15,11 @@ import dev.gridmesh.agent.localapi.LocalApiException;
 import dev.gridmesh.agent.localapi.LocalApiHandler;
 import dev.gridmesh.agent.localapi.LocalApiProtocol;
 import dev.gridmesh.agent.localapi.LocalApiServer;
+import dev.gridmesh.agent.path.AgentPathIo;
+import dev.gridmesh.agent.path.PathApi;
+import dev.gridmesh.agent.path.PathManager;
+import dev.gridmesh.agent.path.PathOptions;
+import dev.gridmesh.agent.path.PeerPathStatus;
 import dev.gridmesh.agent.relay.RelayDrop;
 import dev.gridmesh.agent.relay.RelayPath;
 import dev.gridmesh.agent.route.InterfaceConfigurator;
@@ -75,6 +80,7 @@ public final class MeshAgent implements AutoCloseable {
     private final CompletableFuture<String> stopped = new CompletableFuture<>();
     private volatile DataPlane dataPlane;
     private volatile ControlMessage.RegisterOk registration;
+    private volatile PathManager paths;
     private ControlClient control;
     private LocalApiServer api;
 
@@ -93,6 +99,11 @@ public final class MeshAgent implements AutoCloseable {
      * local API socket and starts connecting. Returns at once; see {@link #firstRegistration()}.
      */
     public static MeshAgent start(AgentConfig config) throws AgentException {
+        return start(config, PathOptions.defaults(PathApi.defaultStun(config.control().host())));
+    }
+
+    /** The same, with direct-path discovery set up by {@code pathOptions} ({@link PathOptions#disabled()}: relay only). */
+    public static MeshAgent start(AgentConfig config, PathOptions pathOptions) throws AgentException {
         StateDir dir;
         try {
             dir = StateDir.open(config.stateDir());
@@ -112,6 +123,11 @@ public final class MeshAgent implements AutoCloseable {
             agent = new MeshAgent(config, dir, stored.orElseGet(NodePrivateKey::generate), stored.isPresent());
             // TUN first: a host where it cannot be opened fails here, before a join token is spent
             agent.dataPlane = agent.startDataPlane();
+            MeshAgent a = agent;
+            agent.paths = new PathManager(agent.key, agent.dataPlane.listenPort(), pathOptions,
+                    new AgentPathIo(agent.dataPlane, agent.relayPath, () -> a.control));
+            agent.dataPlane.setNonWireGuardReceiver(PathApi.receiver(agent.paths));
+            agent.paths.start();
             agent.api = LocalApiServer.start(dir.socketPath(), agent.handlers());
             agent.control = new ControlClient(config.control(), agent.key, stored.isPresent() ? "" : config.joinToken(),
                     agent.relayPath, agent.new Listener());
@@ -172,7 +188,20 @@ public final class MeshAgent implements AutoCloseable {
         h.put(OP_STATUS, params -> status());
         h.put(LocalApiProtocol.OP_SHOW, params -> DataPlaneLocalApi.show(requireDataPlane().status()));
         h.put("stats", params -> DataPlaneLocalApi.stats(requireDataPlane().status()));
+        PathApi.register(h, () -> paths, this::peerKeyOf);
         return h;
+    }
+
+    /** A peer's node key by name, overlay IP or base64 key; null when unknown. */
+    private NodePublicKey peerKeyOf(String peer) {
+        for (PeerEntry e : peers.values()) {
+            PeerInfo p = e.info();
+            if (p.name().equals(peer) || p.nodeKey().toBase64().equals(peer)
+                    || p.overlayIps().stream().anyMatch(a -> a.getHostAddress().equals(peer))) {
+                return p.nodeKey();
+            }
+        }
+        return null;
     }
 
     private DataPlane requireDataPlane() throws LocalApiException {
@@ -197,9 +226,12 @@ public final class MeshAgent implements AutoCloseable {
         for (PeerEntry e : peers.values()) {
             PeerInfo p = e.info();
             WgPeerStatus s = wg.get(p.nodeKey());
+            PathManager pm = paths;
+            PeerPathStatus ps = pm == null ? PeerPathStatus.RELAY : pm.status(p.nodeKey());
             list.add(new AgentStatus.Peer(p.name(), p.overlayIps().isEmpty() ? null : p.overlayIps().getFirst().getHostAddress(),
-                    p.nodeKey().toBase64(), p.online(), e.path().label(),
-                    s == null ? 0 : s.lastHandshakeEpochMillis(), s == null ? 0 : s.rxBytes(), s == null ? 0 : s.txBytes()));
+                    p.nodeKey().toBase64(), p.online(), ps.path(),
+                    s == null ? 0 : s.lastHandshakeEpochMillis(), s == null ? 0 : s.rxBytes(), s == null ? 0 : s.txBytes(),
+                    ps.endpoint(), ps));
         }
         list.sort(Comparator.comparing(AgentStatus.Peer::name));
         ControlClient c = control;
@@ -243,6 +275,10 @@ public final class MeshAgent implements AutoCloseable {
                         ok.overlayIp().getHostAddress(), ok.prefixBits(), dataPlane.interfaceName());
                 firstRegistration.complete(ok);
             } else {
+                PathManager pm = paths;
+                if (pm != null) {
+                    pm.onRegistered();
+                }
                 if (!before.overlayIp().equals(ok.overlayIp())) {
                     log.warn("relay now gives overlay IP {} (was {}); the interface keeps {} until the agent restarts",
                             ok.overlayIp().getHostAddress(), before.overlayIp().getHostAddress(),
@@ -288,6 +324,11 @@ public final class MeshAgent implements AutoCloseable {
                 return;
             }
             int from = payload.readerIndex() + Frames.PACKET_KEY_SIZE;
+            PathManager pm = paths;
+            if (pm != null && PathApi.isDisco(payload, from)) {
+                pm.onRelayedDisco(PathApi.copy(payload, from));
+                return;
+            }
             dp.injectRelayed(payload.nioBuffer(from, payload.writerIndex() - from));
         }
 
@@ -305,6 +346,10 @@ public final class MeshAgent implements AutoCloseable {
     private void upsertPeer(DataPlane dp, PeerInfo p) {
         if (p.nodeKey().equals(key.publicKey())) {
             return;
+        }
+        PathManager pm = paths;
+        if (pm != null) {
+            pm.onPeer(p);
         }
         PeerEntry old = peers.get(p.nodeKey());
         PeerPath path = old == null ? PeerPath.RELAY : old.path();
@@ -329,6 +374,10 @@ public final class MeshAgent implements AutoCloseable {
 
     private void removePeer(DataPlane dp, NodePublicKey k) {
         PeerEntry old = peers.remove(k);
+        PathManager pm = paths;
+        if (pm != null) {
+            pm.onPeerRemoved(k);
+        }
         try {
             dp.removePeer(k);
             log.info("peer removed {}", old == null ? k.shortString() : old.info().name());
@@ -372,6 +421,9 @@ public final class MeshAgent implements AutoCloseable {
     /** Closes the relay connection, the interface, the local API socket and releases the state dir. Idempotent. */
     @Override
     public synchronized void close() {
+        if (paths != null) {
+            paths.close(); // deletes the port mapping while the network is still there
+        }
         if (control != null) {
             control.close();
         }

@@ -1,0 +1,69 @@
+package dev.gridmesh.agent.path;
+
+import dev.gridmesh.crypto.NodePublicKey;
+import dev.gridmesh.nat.punch.PunchSession;
+import dev.gridmesh.nat.stun.TransactionId;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The path state of one peer, owned by {@link PathManager}'s thread (not thread-safe; {@link #snapshot()} is what
+ * other threads read).
+ * <pre>
+ *   RELAY --PathValidated--> DIRECT --no pong for fallbackAfter--> RELAY (re-punch at once, then with backoff)
+ * </pre>
+ */
+final class PeerLink {
+    final NodePublicKey key;
+    String name = "";
+    boolean online;
+    /** The peer's candidates: from the peer map and its call-me-maybe messages. */
+    final Set<InetSocketAddress> candidates = new LinkedHashSet<>();
+    PunchSession session;
+    long sessionStartedAt = Long.MIN_VALUE / 2;
+    /** Validated direct endpoint in use; null = relayed. */
+    InetSocketAddress direct;
+    long lastPongAt;
+    long nextHeartbeatAt;
+    long nextRetryAt = Long.MAX_VALUE;
+    long retryDelayNanos;
+    /** Heartbeat pings in flight: transaction -> sent at. */
+    final Map<TransactionId, Long> heartbeats = new HashMap<>();
+    // statistics
+    long probesBefore;     // pings of finished sessions + heartbeats
+    long rttNanos;
+    long onlineSinceMillis;
+    long directSinceMillis;
+    long relaySinceMillis;
+    long firstDirectAfterMillis = -1;
+    long lastFallbackAfterMillis = -1;
+    int toDirect;
+    int toRelay;
+    int punches;
+    volatile PeerPathStatus snapshot;
+
+    PeerLink(NodePublicKey key) {
+        this.key = key;
+    }
+
+    boolean probing() {
+        return session != null && session.state() == PunchSession.State.PROBING;
+    }
+
+    long probesSent() {
+        return probesBefore + (session == null ? 0 : session.probesSent());
+    }
+
+    PeerPathStatus snapshot() {
+        PeerPathStatus s = new PeerPathStatus(direct == null ? "relay" : "direct",
+                direct == null ? null : direct.getAddress().getHostAddress() + ":" + direct.getPort(),
+                direct == null ? 0 : rttNanos / 1000, probing(), punches, probesSent(), toDirect, toRelay,
+                onlineSinceMillis, directSinceMillis, relaySinceMillis, firstDirectAfterMillis,
+                candidates.stream().map(c -> c.getAddress().getHostAddress() + ":" + c.getPort()).toList());
+        snapshot = s;
+        return s;
+    }
+}
