@@ -113,6 +113,26 @@ class LabSelfTest {
         }
     }
 
+    /** A test body that throws still leaves no namespace, process or registration behind. */
+    @Test
+    void teardownAfterAFailingBody(TestInfo info) {
+        String[] prefix = new String[1];
+        dev.gridmesh.testsupport.lab.LabProcess[] proc = new dev.gridmesh.testsupport.lab.LabProcess[1];
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+            try (Lab lab = Lab.open(name(info))) {
+                prefix[0] = Lab.PREFIX + lab.runId();
+                Netns a = lab.netns("a");
+                Netns b = lab.netns("b");
+                lab.link(a, "198.18.0.1/24", b, "198.18.0.2/24");
+                proc[0] = a.spawn("sleeper", List.of("sleep", "600"));
+                throw new IllegalStateException("test body failed");
+            }
+        }).hasMessage("test body failed");
+        assertThat(LabSweeper.namespacesWithPrefix(prefix[0])).isEmpty();
+        assertThat(proc[0].isAlive()).isFalse();
+        assertThat(Lab.REGISTRY.resolve(prefix[0])).doesNotExist();
+    }
+
     /** A namespace registered to a dead owner is swept; a live run's namespaces are left alone. */
     @Test
     void sweeperRemovesNamespacesOfDeadRunsOnly(TestInfo info) throws Exception {
