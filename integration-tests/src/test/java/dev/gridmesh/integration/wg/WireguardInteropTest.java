@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * gridmesh's {@code wg-quick up} against the reference wireguard-go (and against itself), in network namespaces:
  * handshake and data both ways, a 200 MB transfer checked by SHA-256 at both ends, rekeying under load, a peer
- * crashing and coming back, and a peer roaming behind a NAT router.
+ * crashing and coming back, a peer roaming behind a NAT router, and a peer behind a symmetric NAT.
  *
  * <p>Run: {@code mvn -o -pl integration-tests -am install -DskipTests && mvn -o -pl integration-tests test -Pit}
  * (as root). Logs: {@code integration-tests/target/netns-logs/<test>/}.
@@ -233,6 +233,58 @@ class WireguardInteropTest {
                 lab.await("ping answered after conntrack -F", Duration.ofSeconds(20),
                         () -> ping.answeredAfter(flushedAt + 200));
                 ping.stop();
+            }
+        }
+    }
+
+    /**
+     * A node behind an endpoint-dependent ("symmetric") NAT dials a public peer and keeps the mapping open with
+     * PersistentKeepalive = 2; the public peer answers through the mapping. Then the router forgets its state
+     * ({@code conntrack -F}): the next keepalive gets a new random port and the public peer must follow it, with a
+     * ping from the public side resuming without any traffic from the NATed side's applications.
+     * <pre>
+     *   gm&lt;run&gt;n  NATed               gm&lt;run&gt;nat                       gm&lt;run&gt;p  public
+     *  +------------------+  lan  +---------------------------+  wan  +--------------------+
+     *  | 198.18.2.2       |-------| .2.1   MASQUERADE          |-------| 198.18.3.1 :51820  |
+     *  | 100.64.0.1       |       |        --random-fully .3.2|       | 100.64.0.2         |
+     *  | keepalive 2 s    |       | + home-router firewall    |       | no endpoint for n  |
+     *  +------------------+       +---------------------------+       +--------------------+
+     * </pre>
+     */
+    @ParameterizedTest(name = "{0} behind a symmetric NAT")
+    @EnumSource(Impl.class)
+    void behindSymmetricNatWithKeepalive(Impl natted, TestInfo info) {
+        Impl outside = natted == Impl.GRIDMESH ? Impl.WIREGUARD_GO : Impl.GRIDMESH;
+        try (Lab lab = Lab.open(name(info, natted.name()), "wireguard-go", "wg", "socat", "ss")) {
+            Netns n = lab.netns("n");
+            Netns nat = lab.netns("nat");
+            Netns p = lab.netns("p");
+            Link lan = lab.link(n, "198.18.2.2/24", nat, "198.18.2.1/24");
+            Link wan = lab.link(nat, "198.18.3.2/24", p, "198.18.3.1/24");
+            n.defaultRoute(lan.bIp());
+            nat.configureNat(NatKind.ENDPOINT_DEPENDENT, lan.bIf(), wan.aIf(), "198.18.2.0/24");
+
+            WgKeyPair kn = WgKeyPair.generate(lab);
+            WgKeyPair kp = WgKeyPair.generate(lab);
+            WireguardGo.Peer toP = new WireguardGo.Peer(kp.publicKey(), OVERLAY_B + "/32", wan.bIp() + ":" + PORT, 2);
+            try (Side sn = start(natted, n, "wn", kn, OVERLAY_A, toP, List.of());
+                    Side sp = start(outside, p, "wp", kp, OVERLAY_B, peer(kn, OVERLAY_A, null), List.of())) {
+                lab.await("ping from behind the NAT", Duration.ofSeconds(15), () -> n.pingOnce(OVERLAY_B));
+                String first = sp.endpoint(kn.publicKey()).orElse("");
+                assertThat(first).as("%s sees the NAT's WAN address", sp.label()).startsWith(wan.aIp() + ":");
+                assertThat(p.pingOnce(OVERLAY_A)).as("public -> NATed through the mapping").isTrue();
+
+                nat.flushConntrack();
+                long flushedAt = System.currentTimeMillis();
+                lab.note("NAT state flushed; " + sp.label() + " had " + first);
+                Traffic.Pinger ping = Traffic.startPing("public-ping", p, OVERLAY_A, 300, Duration.ofMillis(100));
+                lab.await("public side's ping answered after conntrack -F (next keepalive)", Duration.ofSeconds(20),
+                        () -> ping.answeredAfter(flushedAt + 100));
+                ping.stop();
+                lab.await(sp.label() + " follows to the new mapping", Duration.ofSeconds(15), () -> {
+                    String now = sp.endpoint(kn.publicKey()).orElse(first);
+                    return !now.equals(first) && now.startsWith(wan.aIp() + ":");
+                });
             }
         }
     }
