@@ -99,7 +99,7 @@ public final class MeshAgent implements AutoCloseable {
      * local API socket and starts connecting. Returns at once; see {@link #firstRegistration()}.
      */
     public static MeshAgent start(AgentConfig config) throws AgentException {
-        return start(config, PathOptions.defaults(PathApi.defaultStun(config.control().host())));
+        return start(config, PathOptions.disabled()); // relay only: `gridmesh agent` passes its --stun etc.
     }
 
     /** The same, with direct-path discovery set up by {@code pathOptions} ({@link PathOptions#disabled()}: relay only). */
