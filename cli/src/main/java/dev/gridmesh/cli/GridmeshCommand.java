@@ -32,6 +32,11 @@ import picocli.CommandLine.ScopeType;
                 dev.gridmesh.cli.agent.NetcheckCommand.class,
                 dev.gridmesh.cli.agent.PingCommand.class,
                 dev.gridmesh.cli.relay.RelayCommand.class,
+                dev.gridmesh.cli.tunnel.LoginCommand.class,
+                dev.gridmesh.cli.tunnel.TunnelCommand.class,
+                dev.gridmesh.cli.tunnel.SshCommand.class,
+                dev.gridmesh.cli.tunnel.SshConfigCommand.class,
+                dev.gridmesh.cli.tunnel.ForwardCommand.class,
         })
 public final class GridmeshCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

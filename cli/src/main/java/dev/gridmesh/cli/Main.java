@@ -7,6 +7,12 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("tunnel")) { // ssh ProxyCommand: no picocli, no logging setup
+            int rc = dev.gridmesh.cli.tunnel.TunnelCommand.fast(args);
+            if (rc >= 0) {
+                System.exit(rc);
+            }
+        }
         Logging.init(System.getenv());
         System.exit(GridmeshCommand.run(args));
     }

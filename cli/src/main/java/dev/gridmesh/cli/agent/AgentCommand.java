@@ -80,6 +80,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "0", description = "TUN MTU (default: 1420).")
     int mtu;
 
+    @Option(names = "--allow-port", paramLabel = "PORT", split = ",",
+            description = "Local TCP port engineers may reach through relay tunnels (repeatable; default: 22).")
+    java.util.List<Integer> allowPorts;
+
     @picocli.CommandLine.Mixin PathFlags pathFlags;
 
     private final DataPlaneOptions dataPlaneOptions;
@@ -97,6 +101,13 @@ public final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws CliException {
         AgentConfig config = config();
+        java.util.Set<Integer> tunnelPorts = allowPorts == null ? dev.gridmesh.agent.tunnel.AgentTunnels.DEFAULT_PORTS
+                : java.util.Set.copyOf(allowPorts);
+        for (int p : tunnelPorts) {
+            if (p < 1 || p > 65535) {
+                throw new CliException("agent", "--allow-port: " + p + " (expected: 1..65535)");
+            }
+        }
         Signal[] sigs = {new Signal("INT"), new Signal("TERM")};
         sun.misc.SignalHandler[] previous = new sun.misc.SignalHandler[sigs.length];
         for (int i = 0; i < sigs.length; i++) {
@@ -112,6 +123,7 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (AgentException e) {
             throw new CliException("agent", e.getMessage(), e);
         }
+        agent.control().streams(new dev.gridmesh.agent.tunnel.AgentTunnels(tunnelPorts)); // engineer tunnels
         dev.gridmesh.cli.service.DaemonService service = null;
         String stopReason = "stopped";
         try {

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "relay", mixinStandardHelpOptions = true,
         description = {"Run the gridmesh relay (registry, peer maps, packet relay, STUN) in the foreground.",
                 "With a subcommand, administer the relay running with the same --state-dir."},
-        subcommands = {RelayTokenCommand.class, RelayNodesCommand.class, RelayNodeCommand.class, RelayStatsCommand.class})
+        subcommands = {RelayTokenCommand.class, RelayNodesCommand.class, RelayNodeCommand.class, RelayStatsCommand.class,
+                dev.gridmesh.cli.tunnel.RelayUserCommand.class})
 public final class RelayCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin StateDirOption stateDir;

@@ -256,6 +256,13 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
+    private volatile StreamFrames streams;
+
+    /** Where tunnel-stream frames go (null: ignored); set before {@link #start} or at any time after. */
+    public void streams(StreamFrames s) {
+        streams = s;
+    }
+
     private static String rootMessage(Throwable t) {
         Throwable c = t;
         while (c.getCause() != null && c.getCause() != c) {
@@ -351,7 +358,14 @@ public final class ControlClient implements AutoCloseable {
                             listener.onPacket(f.content());
                         }
                     }
-                    default -> log.debug("relay {}: ignored {} frame on stream {}", relay(), f.type, f.streamId);
+                    default -> {
+                        StreamFrames s = streams;
+                        if (s != null && registered) {
+                            s.frame(ctx.channel(), f.type, f.streamId, f.content().retain()); // tunnel streams
+                        } else {
+                            log.debug("relay {}: ignored {} frame on stream {}", relay(), f.type, f.streamId);
+                        }
+                    }
                 }
             } finally {
                 f.release();

@@ -1,0 +1,157 @@
+package dev.gridmesh.cli.tunnel;
+
+import dev.gridmesh.cli.CliException;
+import dev.gridmesh.protocol.stream.StreamTarget;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gridmesh forward LOCAL_PORT:NODE:PORT...}: like {@code ssh -L}; every connection to 127.0.0.1:LOCAL_PORT
+ * gets its own stream to NODE's 127.0.0.1:PORT. Runs until interrupted.
+ */
+@Command(name = "forward", mixinStandardHelpOptions = true,
+        description = {"Forward local ports to nodes' ports through the relay (like ssh -L), until interrupted.",
+                "Example: gridmesh forward 8888:worker-7:8888"})
+public final class ForwardCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "LOCAL_PORT:NODE:PORT", description = "What to forward (several allowed).")
+    List<String> specs;
+
+    record Spec1(int local, StreamTarget target) {}
+
+    static Spec1 parse(String s) {
+        String[] p = s.split(":");
+        if (p.length != 3) {
+            throw new IllegalArgumentException(s + " (expected: LOCAL_PORT:NODE:PORT)");
+        }
+        int local;
+        try {
+            local = Integer.parseInt(p[0]);
+        } catch (NumberFormatException e) {
+            local = -1;
+        }
+        if (local < 0 || local > 65535) {
+            throw new IllegalArgumentException(s + ": local port " + p[0] + " (expected: 0..65535)");
+        }
+        try {
+            return new Spec1(local, new StreamTarget(p[1], Integer.parseInt(p[2])));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(s + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Integer call() throws CliException {
+        List<Spec1> list = new ArrayList<>();
+        for (String s : specs) {
+            try {
+                list.add(parse(s));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("forward", e.getMessage());
+            }
+        }
+        Credentials c;
+        try {
+            c = Credentials.load(Credentials.configDir());
+        } catch (IOException e) {
+            throw new CliException("forward", e.getMessage(), e);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        List<ServerSocket> servers = new ArrayList<>();
+        try {
+            for (Spec1 f : list) {
+                ServerSocket ss = new ServerSocket();
+                ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), f.local()), 128);
+                servers.add(ss);
+                out.println("forwarding 127.0.0.1:" + ss.getLocalPort() + " -> " + f.target());
+            }
+        } catch (IOException e) {
+            servers.forEach(ForwardCommand::closeQuietly);
+            throw new CliException("forward", "cannot listen: " + e.getMessage(), e);
+        }
+        out.flush();
+        List<Thread> acceptors = new ArrayList<>();
+        PrintWriter err = spec.commandLine().getErr();
+        for (int i = 0; i < list.size(); i++) {
+            ServerSocket ss = servers.get(i);
+            StreamTarget t = list.get(i).target();
+            acceptors.add(Thread.ofPlatform().name("forward-" + ss.getLocalPort()).start(() -> accept(ss, t, c, err)));
+        }
+        for (Thread a : acceptors) {
+            try {
+                a.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        servers.forEach(ForwardCommand::closeQuietly);
+        return 0;
+    }
+
+    private static void accept(ServerSocket ss, StreamTarget t, Credentials c, PrintWriter err) {
+        while (!ss.isClosed()) {
+            Socket s;
+            try {
+                s = ss.accept();
+            } catch (IOException e) {
+                return;
+            }
+            Thread.ofVirtual().start(() -> serve(s, t, c, err));
+        }
+    }
+
+    private static void serve(Socket s, StreamTarget t, Credentials c, PrintWriter err) {
+        try (s; TunnelClient tc = new TunnelClient(c)) {
+            s.setTcpNoDelay(true);
+            tc.open(t);
+            InputStream in = s.getInputStream();
+            OutputStream out = new OutputStream() { // remote EOF: half-close toward the local client
+                final OutputStream o = s.getOutputStream();
+
+                @Override
+                public void write(int b) throws IOException {
+                    o.write(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    o.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    s.shutdownOutput();
+                }
+            };
+            tc.pump(in, out, true);
+        } catch (IOException e) {
+            synchronized (err) {
+                err.println("gridmesh: forward " + t + ": " + e.getMessage());
+                err.flush();
+            }
+        }
+    }
+
+    private static void closeQuietly(ServerSocket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+}

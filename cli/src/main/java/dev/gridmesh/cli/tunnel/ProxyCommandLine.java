@@ -1,0 +1,30 @@
+package dev.gridmesh.cli.tunnel;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The command line OpenSSH runs as ProxyCommand: this same JVM and class path, started lean (C1 only, serial GC,
+ * small heap: the tunnel moves bytes, it does not need a large JIT), running {@code tunnel %h %p}.
+ */
+final class ProxyCommandLine {
+    private ProxyCommandLine() {}
+
+    static String get() {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String cp = System.getProperty("java.class.path");
+        List<String> parts = List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+                "-Xss512k", "-cp", cp, "dev.gridmesh.cli.Main", "tunnel");
+        StringBuilder b = new StringBuilder();
+        for (String p : parts) {
+            b.append(quote(p)).append(' ');
+        }
+        return b.append("%h %p").toString();
+    }
+
+    /** Single-quoted for the shell that ssh runs ProxyCommand with; ssh expands %-tokens, so % is doubled. */
+    static String quote(String s) {
+        String q = s.replace("%", "%%");
+        return q.matches("[A-Za-z0-9_./:=+,@-]+") ? q : "'" + q.replace("'", "'\\''") + "'";
+    }
+}
