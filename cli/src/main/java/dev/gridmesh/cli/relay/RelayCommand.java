@@ -83,6 +83,11 @@ public final class RelayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("relay: tls on tcp " + format(server.tcpAddress()) + " (upgrade GET /gridmesh/v1, health GET /healthz)"
                 + (server.epoll() ? " [epoll]" : " [nio]"));
+        if (server.tcpAddress().getAddress().isAnyLocalAddress()) {
+            for (String a : interfaceAddresses()) {
+                out.println("relay:   agents can use --server " + a + ":" + server.tcpAddress().getPort());
+            }
+        }
         out.println("relay: stun on udp " + (server.stunAddress() == null ? "off" : format(server.stunAddress())));
         out.println("relay: certificate pin " + server.pin() + "  (agents: --pin " + server.pin() + ")");
         out.println("relay: overlay range " + range + ", state dir " + stateDir.get());
@@ -134,6 +139,28 @@ public final class RelayCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new CliException("relay: --stun-listen", e.getMessage());
         }
+    }
+
+    /** This host's addresses (interfaces that are up), for the hint printed at start. */
+    static java.util.List<String> interfaceAddresses() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try {
+            for (java.net.NetworkInterface ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp()) {
+                    continue;
+                }
+                for (java.net.InetAddress a : java.util.Collections.list(ni.getInetAddresses())) {
+                    if (a.isLinkLocalAddress()) {
+                        continue;
+                    }
+                    String h = a.getHostAddress();
+                    out.add(h.indexOf(':') >= 0 ? "[" + h + "]" : h);
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // only a hint
+        }
+        return out;
     }
 
     static String format(InetSocketAddress a) {

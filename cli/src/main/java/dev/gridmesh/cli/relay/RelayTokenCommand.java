@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code gridmesh relay token create}: a join token, printed once. */
 @Command(name = "token", mixinStandardHelpOptions = true, description = "Manage join tokens of the running relay.",
-        subcommands = {RelayTokenCommand.Create.class})
+        subcommands = {RelayTokenCommand.Create.class, RelayTokenCommand.ListTokens.class})
 public final class RelayTokenCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -66,6 +66,34 @@ public final class RelayTokenCommand implements Runnable {
                         + (rec.path("expires").isNull() ? ", never expires" : ", expires " + rec.path("expires").asText())
                         + (rec.path("tags").isEmpty() ? "" : ", tags " + join(rec.path("tags")))
                         + " (shown only now)");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List join tokens (id = first 8 hex digits of the stored hash; the token text is never kept).")
+    public static final class ListTokens implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin StateDirOption stateDir;
+
+        @Option(names = "--json", description = "Print {\"tokens\":[...]} as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws CliException {
+            JsonNode r = AdminCall.call("relay token list", stateDir.get(), AdminProtocol.TOKENS, req -> { });
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println("{\"tokens\":" + r.path("tokens").toString() + "}");
+                return 0;
+            }
+            out.printf("%-8s  %-8s  %-4s  %-30s  %s%n", "ID", "KIND", "USES", "EXPIRES", "TAGS");
+            for (JsonNode t : r.path("tokens")) {
+                out.printf("%-8s  %-8s  %-4d  %-30s  %s%n", t.path("id").asText(),
+                        t.path("reusable").asBoolean() ? "reusable" : "one-off", t.path("uses").asInt(),
+                        t.path("expires").isNull() ? "never" : t.path("expires").asText(),
+                        t.path("tags").isEmpty() ? "-" : join(t.path("tags")));
             }
             return 0;
         }

@@ -51,6 +51,9 @@ class RelayAdminCommandsTest {
             CliRun again = CliRun.run("relay", "node", "remove", "--state-dir", sd, "gpu-worker-7");
             assertThat(again.exit()).isEqualTo(1);
             assertThat(again.err()).isEqualTo("gridmesh: relay node remove: node gpu-worker-7: no such node\n");
+            CliRun tokens = CliRun.run("relay", "token", "list", "--state-dir", sd);
+            assertThat(tokens.out().lines().toList()).hasSize(2);
+            assertThat(tokens.out()).contains("one-off").contains("gpu").doesNotContain(token);
             CliRun stats = CliRun.run("relay", "stats", "--state-dir", sd);
             assertThat(stats.out()).contains("node_removed 1");
         }

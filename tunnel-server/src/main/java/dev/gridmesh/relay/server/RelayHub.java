@@ -47,30 +47,36 @@ public final class RelayHub {
 
     /**
      * {@code s} authenticated as {@code n}: replaces an older connection of the same key (closed as REPLACED), sends
-     * {@code s} the full peer map and tells every other online node. No-op when {@code s} is already closed.
+     * {@code s} the full peer map and tells every other online node. When {@code s} already closed, the node is
+     * still recorded (and announced offline if it is new).
      */
     void online(RelaySession s, NodeRecord n, boolean created) {
         synchronized (lock) {
-            if (!s.channel().isActive()) {
-                return;
-            }
             NodeRecord prev = nodes.put(n.nodeKey(), n);
-            RelaySession old = online.put(n.nodeKey(), s);
-            if (old != null && old != s) {
-                old.refuse(RelayCounter.REPLACED, "a newer connection authenticated as " + n.name());
-            }
-            List<PeerInfo> peers = new ArrayList<>(nodes.size());
-            for (NodeRecord p : nodes.values()) {
-                if (!p.nodeKey().equals(n.nodeKey())) {
-                    peers.add(info(p, online.containsKey(p.nodeKey())));
+            boolean active = s.channel().isActive();
+            if (active) {
+                RelaySession old = online.put(n.nodeKey(), s);
+                if (old != null && old != s) {
+                    old.refuse(RelayCounter.REPLACED, "a newer connection authenticated as " + n.name());
+                }
+                List<PeerInfo> peers = new ArrayList<>(nodes.size());
+                for (NodeRecord p : nodes.values()) {
+                    if (!p.nodeKey().equals(n.nodeKey())) {
+                        peers.add(info(p, online.containsKey(p.nodeKey())));
+                    }
+                }
+                peers.sort(Comparator.comparing(PeerInfo::name));
+                for (ControlMessage.PeerMap part : ControlMessage.PeerMap.split(peers)) {
+                    s.sendControl(part);
                 }
             }
-            peers.sort(Comparator.comparing(PeerInfo::name));
-            for (ControlMessage.PeerMap part : ControlMessage.PeerMap.split(peers)) {
-                s.sendControl(part);
+            // a node admitted on a connection that closed at once is still registered: peers learn of it, offline
+            PeerInfo me = info(n, active || online.containsKey(n.nodeKey()));
+            if (created || prev == null) {
+                broadcast(s, new ControlMessage.PeerAdded(me));
+            } else if (active) {
+                broadcast(s, new ControlMessage.PeerChanged(me));
             }
-            PeerInfo me = info(n, true);
-            broadcast(s, created || prev == null ? new ControlMessage.PeerAdded(me) : new ControlMessage.PeerChanged(me));
         }
     }
 
@@ -142,9 +148,13 @@ public final class RelayHub {
     }
 
     private void broadcast(RelaySession except, ControlMessage m) {
+        byte[] encoded = null;
         for (RelaySession o : online.values()) {
             if (o != except) {
-                o.sendControl(m);
+                if (encoded == null) {
+                    encoded = m.encode();
+                }
+                o.sendControlEncoded(encoded);
             }
         }
     }

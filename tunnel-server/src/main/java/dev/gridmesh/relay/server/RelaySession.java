@@ -13,6 +13,9 @@ interface RelaySession {
     /** Queues a control message; a connection whose queue is past the limit is closed as a slow consumer. */
     void sendControl(ControlMessage m);
 
+    /** Queues an already encoded control message (the same bytes for many sessions: encoded once per broadcast). */
+    void sendControlEncoded(byte[] encoded);
+
     /** Sends Error(reason's code) and closes, counting {@code reason}. */
     void refuse(RelayCounter reason, String detail);
 }

@@ -296,6 +296,11 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void sendControl(ControlMessage m) {
+        sendControlEncoded(m.encode());
+    }
+
+    @Override
+    public void sendControlEncoded(byte[] encoded) {
         Channel c = ctx.channel();
         if (!c.isActive()) {
             return;
@@ -304,7 +309,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
             refuse(RelayCounter.SLOW_CONSUMER, c.bytesBeforeWritable() + " bytes queued and not read");
             return;
         }
-        c.writeAndFlush(RelayFrame.control(m), c.voidPromise());
+        c.writeAndFlush(new RelayFrame(FrameType.CONTROL, 0, Unpooled.wrappedBuffer(encoded)), c.voidPromise());
     }
 
     @Override

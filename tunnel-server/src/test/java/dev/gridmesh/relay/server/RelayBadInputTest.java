@@ -290,14 +290,11 @@ class RelayBadInputTest {
     }
 
     @Test
-    void streamFramesAreAnsweredWithResetAndTheConnectionStays() throws Exception {
+    void streamFramesFromAnAgentDoNotHurtItsConnection() throws Exception {
+        // Tunnel streams are served by dev.gridmesh.relay.tunnel (another issue); whatever it answers, a stream
+        // frame from an agent must not close the agent's connection or disturb others.
         a.sendRaw(header(1, FrameType.STREAM_OPEN.code(), 7, 0));
-        RelayTestAgent.Frame f;
-        do {
-            f = a.readFrame();
-        } while (f.header().type() == FrameType.CONTROL);
-        assertThat(f.header()).isEqualTo(new FrameHeader(FrameType.STREAM_RESET, 0, 7, 2));
-        assertThat(count(RelayCounter.STREAM_UNSUPPORTED)).isEqualTo(1);
+        a.sendRaw(header(1, FrameType.STREAM_DATA.code(), 7, 0));
         assertOthersStillServed();
     }
 
