@@ -32,6 +32,8 @@ import picocli.CommandLine.ScopeType;
                 dev.gridmesh.cli.agent.NetcheckCommand.class,
                 dev.gridmesh.cli.agent.PingCommand.class,
                 dev.gridmesh.cli.relay.RelayCommand.class,
+                dev.gridmesh.cli.operator.PeersCommand.class,
+                dev.gridmesh.cli.operator.CompletionCommand.class,
                 dev.gridmesh.cli.tunnel.LoginCommand.class,
                 dev.gridmesh.cli.tunnel.TunnelCommand.class,
                 dev.gridmesh.cli.tunnel.SshCommand.class,

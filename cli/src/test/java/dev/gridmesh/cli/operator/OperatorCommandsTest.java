@@ -1,0 +1,53 @@
+package dev.gridmesh.cli.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gridmesh.agent.control.StateDir;
+import dev.gridmesh.agent.localapi.LocalApiServer;
+import dev.gridmesh.cli.CliRun;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code gridmesh peers} against a stand-in local API socket; {@code gridmesh completion bash}. */
+class OperatorCommandsTest {
+    static final String STATUS = """
+            {"schemaVersion":1,"self":{"name":"alpha","overlayIp":"100.64.0.3","connection":"CONNECTED"},
+             "peers":[{"name":"beta","overlayIp":"100.64.0.2","nodeKey":"YarU=","online":true,"path":"relay",
+                       "latestHandshakeEpochMillis":0,"rxBytes":1234,"txBytes":5678}]}""";
+
+    @Test
+    void peersTextAndJson(@TempDir Path dir) throws Exception {
+        JsonNode status = new ObjectMapper().readTree(STATUS);
+        try (LocalApiServer api = LocalApiServer.start(StateDir.socketPath(dir), Map.of("status", p -> status))) {
+            CliRun text = CliRun.run("peers", "--state-dir", dir.toString());
+            assertThat(text.exit()).as(text.err()).isZero();
+            assertThat(text.out()).contains("PEER").containsPattern("beta +100\\.64\\.0\\.2 +yes +relay +never +1234 +5678");
+            CliRun json = CliRun.run("peers", "--json", "--state-dir", dir.toString());
+            assertThat(json.exit()).isZero();
+            JsonNode j = new ObjectMapper().readTree(json.out());
+            assertThat(j.get("schemaVersion").asInt()).isEqualTo(1);
+            assertThat(j.get("peers").get(0).get("name").asText()).isEqualTo("beta");
+        }
+    }
+
+    @Test
+    void peersWithoutAgentIsOneLineExit1(@TempDir Path dir) {
+        CliRun r = CliRun.run("peers", "--state-dir", dir.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.err()).startsWith("gridmesh: peers: ");
+    }
+
+    @Test
+    void bashCompletionComesFromTheModel() {
+        CliRun r = CliRun.run("completion", "bash");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("complete -F", "peers", "agent", "relay", "--metrics-listen", "--config");
+        assertThat(CliRun.run("completion", "fish").exit()).isEqualTo(2);
+        assertThat(CliRun.run("completion").exit()).isEqualTo(2);
+    }
+}
