@@ -63,14 +63,14 @@ public final class StateDir implements AutoCloseable {
                 Files.createDirectories(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
         } catch (IOException e) {
-            throw new StateDirException("state dir " + d + ": cannot create it: " + e.getMessage(), e);
+            throw new StateDirException("state dir " + d + ": cannot create it: " + reason(e), e);
         }
         Path lockFile = d.resolve(LOCK_FILE);
         FileChannel ch;
         try {
             ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new StateDirException("state dir " + d + ": cannot open " + LOCK_FILE + ": " + e.getMessage(), e);
+            throw new StateDirException("state dir " + d + ": cannot open " + LOCK_FILE + ": " + reason(e), e);
         }
         FileLock lock;
         try {
@@ -93,6 +93,14 @@ public final class StateDir implements AutoCloseable {
             // the pid is informational only
         }
         return new StateDir(d, ch, lock);
+    }
+
+    /** An I/O failure in words: AccessDeniedException's message is only the path. */
+    private static String reason(IOException e) {
+        return e instanceof java.nio.file.AccessDeniedException
+                ? "permission denied (the agent needs write access to its state dir: run it as root, or as the"
+                        + " service user that owns the dir)"
+                : e.getMessage();
     }
 
     public Path path() {
