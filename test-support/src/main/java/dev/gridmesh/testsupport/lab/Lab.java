@@ -78,6 +78,17 @@ public final class Lab implements AutoCloseable {
         String runId = newRunId();
         Path logDir = Path.of("target", "netns-logs", sanitize(testName)).toAbsolutePath();
         try {
+            Files.createDirectories(REGISTRY);
+            while (true) { // claim the run id atomically: two JVMs starting together never share one
+                try {
+                    Files.writeString(REGISTRY.resolve(PREFIX + runId),
+                            LabSweeper.ownerRecord(ProcessHandle.current().pid()), StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE);
+                    break;
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    runId = newRunId();
+                }
+            }
             if (Files.isDirectory(logDir)) {
                 try (var files = Files.list(logDir)) {
                     for (Path f : files.toList()) {
@@ -88,8 +99,6 @@ public final class Lab implements AutoCloseable {
                 }
             }
             Files.createDirectories(logDir);
-            Files.createDirectories(REGISTRY);
-            Files.writeString(REGISTRY.resolve(PREFIX + runId), LabSweeper.ownerRecord(ProcessHandle.current().pid()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
