@@ -2,7 +2,7 @@
 GM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian packages that the demo and the tests use.
-GM_PACKAGES="maven systemd iproute2 iptables nftables conntrack wireguard-go wireguard-tools iperf3 openssh-server openssh-client socat coturn miniupnpd etcd-server nebula netcat-openbsd procps psmisc kmod"
+GM_PACKAGES="maven systemd iproute2 iputils-ping curl iptables nftables conntrack wireguard-go wireguard-tools iperf3 openssh-server openssh-client socat coturn miniupnpd etcd-server nebula netcat-openbsd procps psmisc kmod"
 
 gm_die() { echo "gridmesh: $*" >&2; exit 1; }
 
