@@ -144,6 +144,9 @@ public final class AgentCommand implements Callable<Integer> {
                 out.println("agent: node " + ok.nodeName() + " " + ok.overlayIp().getHostAddress() + "/" + ok.prefixBits()
                         + " on " + config.tunName() + " via relay " + config.control().host() + ":" + config.control().port()
                         + " (state dir " + agent.stateDir().path() + ", node key " + agent.nodeKey().toBase64() + ")");
+                if (service.metricsPort() >= 0) {
+                    out.println("agent: metrics on http port " + service.metricsPort());
+                }
                 out.flush();
                 service.ready(dev.gridmesh.cli.service.AgentService.statusLine(agent));
             }
