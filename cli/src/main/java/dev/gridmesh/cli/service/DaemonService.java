@@ -110,8 +110,9 @@ public final class DaemonService implements AutoCloseable {
         notifier.ready(state);
     }
 
+    /** {@code why}: a signal name, or {@code !REASON} when the daemon gives up on its own. */
     public void stopping(String why) {
-        notifier.stopping("stopping: " + why);
+        notifier.stopping(why.startsWith("!") ? "failed: " + why.substring(1) : "stopping: " + why);
     }
 
     @Override
