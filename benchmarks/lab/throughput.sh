@@ -25,17 +25,10 @@ PORT=51820
 PIDS=()
 ROWS=()
 
-log() { printf '%s\n' "$*" >&2; }
+# shellcheck source=lib.sh
+. "$ROOT/benchmarks/lab/lib.sh"   # log, wait_for (shared with relay-throughput.sh)
 in_a() { ip netns exec "${P}a" "$@"; }
 in_b() { ip netns exec "${P}b" "$@"; }
-wait_for() { # wait_for WHAT SECONDS CMD...: bounded poll
-  local what=$1 secs=$2; shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || { log "throughput.sh: timed out after ${secs}s waiting for $what"; return 1; }
-    sleep 0.2
-  done
-}
 
 cleanup() {
   local rc=$?
