@@ -37,7 +37,7 @@ for arg in "$@"; do
   esac
 done
 
-STEPS=(preflight install_packages build lab_network keys configs start_nodes ping_mesh show_peers relay_mesh)
+STEPS=(preflight install_packages build lab_network keys configs start_nodes ping_mesh show_peers relay_mesh direct_path)
 
 C=abcdefghijklmnopqrstuvwxyz0123456789
 RUN=${C:RANDOM%26:1}${C:RANDOM%36:1}${C:RANDOM%36:1}${C:RANDOM%36:1}
@@ -326,6 +326,50 @@ step_relay_mesh() {
   printf '    worker-b (%s) -> worker-a (%s): ' "$ipb" "$ipa"
   in_ns rb ping -c3 -i0.2 -q "$ipa" | awk -F/ '/rtt/ {print "ok, rtt avg " $5 " ms"}'
   say "path: $("$GRIDMESH" status --json --state-dir "$WORK/ra" | grep -o '"path":"[a-z]*"' | head -1)"
+}
+
+# ---------------------------------------------------------------------------------------------- direct path (issue 4)
+# The same two agents; the NATs become easy home routers (MASQUERADE, endpoint-independent) and the internet lets UDP
+# through again while `gridmesh ping` runs: the path turns from the relay to a direct UDP endpoint, the WireGuard
+# session unchanged.
+step_direct_path() {
+  bold "==> Direct path: both NATs become easy (MASQUERADE + firewall), the agents restart and discover endpoints"
+  local i a
+  for i in 1 2; do
+    in_ns "rnat$i" iptables -t nat -F POSTROUTING
+    in_ns "rnat$i" iptables -t nat -A POSTROUTING -s "198.18.10$i.0/24" -o wan -j MASQUERADE
+    in_ns "rnat$i" conntrack -F >/dev/null 2>&1 || true
+  done
+  declare -A SERVER=([ra]=198.18.111.1 [rb]=198.18.112.1) NAME=([ra]=worker-a [rb]=worker-b)
+  for a in ra rb; do
+    kill "${PID[$a]}" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "${PID[$a]}" 2>/dev/null || break; sleep 0.1; done
+  done
+  for a in ra rb; do
+    printf '    $ ip netns exec %s gridmesh agent --server %s:%s --pin ... --hostname %s --state-dir %s &\n' \
+        "$P$a" "${SERVER[$a]}" "$RELAY_PORT" "${NAME[$a]}" "$WORK/$a"
+    in_ns "$a" "$GRIDMESH" agent --server "${SERVER[$a]}:$RELAY_PORT" \
+        --pin "$(grep -o 'sha256:[0-9a-f]\{64\}' "$WORK/relay.log" | head -1)" \
+        --hostname "${NAME[$a]}" --state-dir "$WORK/$a" --tun gm0 >>"$WORK/agent-$a.log" 2>&1 &
+    PID[$a]=$!
+  done
+  for a in ra rb; do
+    wait_for "agent ${NAME[$a]} to see its peer online" 90 bash -c \
+        "'$GRIDMESH' status --json --state-dir '$WORK/$a' | grep -q '\"online\":true'"
+  done
+  bold "==> gridmesh netcheck (on worker-a)"
+  "$GRIDMESH" netcheck --state-dir "$WORK/ra" | sed 's/^/        /'
+  bold "==> gridmesh ping worker-b -c 20 while the internet starts forwarding UDP again (after ~1 s)"
+  ( sleep 1; in_ns rinet iptables -D FORWARD -p udp -j DROP ) &
+  local unblock=$!
+  "$GRIDMESH" ping worker-b -c 20 --state-dir "$WORK/ra" | sed 's/^/        /' || true
+  wait "$unblock"
+  bold "==> gridmesh status (on worker-a): the peer's path"
+  "$GRIDMESH" status --state-dir "$WORK/ra" | sed 's/^/        /'
+  local ipb
+  ipb=$("$GRIDMESH" status --json --state-dir "$WORK/rb" | grep -o '"overlayIp":"[0-9.]*"' | head -1 | cut -d'"' -f4)
+  printf '    worker-a -> worker-b (%s) over the direct path: ' "$ipb"
+  in_ns ra ping -c5 -i0.2 -q "$ipb" | awk -F/ '/rtt/ {print "ok, rtt avg " $5 " ms"}'
 }
 
 # ---------------------------------------------------------------------------------------------- main

@@ -51,4 +51,13 @@ public final class AgentPathIo implements PathIo {
     public void useRelay(NodePublicKey peer) {
         dataPlane.setPeerSender(peer, relay.senderFor(peer));
     }
+
+    @Override
+    public java.util.Map<NodePublicKey, Long> txBytes() {
+        java.util.Map<NodePublicKey, Long> m = new java.util.HashMap<>();
+        for (dev.gridmesh.protocol.wg.WgPeerStatus s : dataPlane.engine().peers()) {
+            m.put(s.publicKey(), s.txBytes());
+        }
+        return m;
+    }
 }

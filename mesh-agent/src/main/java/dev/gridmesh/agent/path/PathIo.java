@@ -20,4 +20,9 @@ public interface PathIo {
 
     /** WireGuard datagrams to {@code peer} go through the relay from now on. */
     void useRelay(NodePublicKey peer);
+
+    /** WireGuard bytes sent to each peer so far (traffic for a relayed peer triggers punching); may be empty. */
+    default java.util.Map<NodePublicKey, Long> txBytes() {
+        return java.util.Map.of();
+    }
 }

@@ -59,6 +59,12 @@ public final class PathManager implements AutoCloseable {
     static final long TICK_MILLIS = 20;
     /** A call-me-maybe (or a direct ping) restarts punching at most this often per peer. */
     static final long RESTART_MIN_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Traffic for a relayed peer (or `gridmesh ping`) starts punching again at most this often per peer. */
+    static final long TRAFFIC_PUNCH_MIN_NANOS = TimeUnit.SECONDS.toNanos(3);
+    static final long TRAFFIC_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** A traffic-triggered session is light: 64 pings at most, no random (birthday) probes. */
+    static final PunchConfig TRAFFIC_PUNCH = new PunchConfig(java.time.Duration.ofMillis(100), 5,
+            java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(10), 64, 16, 0);
     static final InetSocketAddress NOWHERE = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
     /** Datagrams dropped, by reason. */
@@ -81,6 +87,7 @@ public final class PathManager implements AutoCloseable {
     private List<InetSocketAddress> lastPublished = List.of();
     private boolean publishPending;
     private long nextDiscoveryAt;
+    private long nextTrafficCheckAt;
     private volatile boolean closed;
 
     public PathManager(NodePrivateKey key, int localPort, PathOptions options, PathIo io) {
@@ -252,6 +259,9 @@ public final class PathManager implements AutoCloseable {
                 io.sendUdp(ep, d);
             } else {
                 io.sendRelayed(peer, d);
+                if (l != null) {
+                    l.wantPunch = true; // someone wants this peer: try for a direct path (rate-limited)
+                }
             }
             via.complete(ep == null ? NOWHERE : ep);
         });
@@ -382,13 +392,17 @@ public final class PathManager implements AutoCloseable {
 
     /** Starts a new punching session toward {@code l}'s candidates and sends it our candidates via the relay. */
     private void punch(PeerLink l, long now, String why) {
+        punch(l, now, why, PunchConfig.defaults());
+    }
+
+    private void punch(PeerLink l, long now, String why, PunchConfig config) {
         if (!options.enabled()) {
             return;
         }
         if (l.session != null) {
             l.probesBefore += l.session.probesSent();
         }
-        l.session = new PunchSession(l.key, box, rng, PunchConfig.defaults());
+        l.session = new PunchSession(l.key, box, rng, config);
         l.sessionStartedAt = now;
         l.punches++;
         l.nextRetryAt = Long.MAX_VALUE;
@@ -558,7 +572,21 @@ public final class PathManager implements AutoCloseable {
             if (publishPending) {
                 endpointsChanged();
             }
+            Map<NodePublicKey, Long> tx = null;
+            if (now - nextTrafficCheckAt >= 0) {
+                nextTrafficCheckAt = now + TRAFFIC_CHECK_NANOS;
+                tx = io.txBytes();
+            }
             for (PeerLink l : links.values()) {
+                if (tx != null) {
+                    Long t = tx.get(l.key);
+                    if (t != null) {
+                        if (l.txSeen >= 0 && t > l.txSeen) {
+                            l.wantPunch = true; // traffic for this peer
+                        }
+                        l.txSeen = t;
+                    }
+                }
                 tickPeer(l, now);
                 publish(l);
             }
@@ -588,6 +616,12 @@ public final class PathManager implements AutoCloseable {
             }
         } else if (l.online && now - l.nextRetryAt >= 0) {
             punch(l, now, "retry");
+        } else if (l.online && l.wantPunch && options.enabled() && !l.probing()
+                && now - l.sessionStartedAt >= Math.max(TRAFFIC_PUNCH_MIN_NANOS, l.retryDelayNanos / 2)) {
+            punch(l, now, "traffic for a relayed peer", TRAFFIC_PUNCH);
+        }
+        if (l.direct != null || l.probing()) {
+            l.wantPunch = false;
         }
     }
 

@@ -30,6 +30,10 @@ final class PeerLink {
     long nextHeartbeatAt;
     long nextRetryAt = Long.MAX_VALUE;
     long retryDelayNanos;
+    /** WireGuard bytes sent as of the last traffic check; traffic while relayed makes us punch again. */
+    long txSeen = -1;
+    /** A relayed disco ping ({@code gridmesh ping}) asked for a path: punch at the next tick if allowed. */
+    boolean wantPunch;
     /** Heartbeat pings in flight: transaction -> sent at. */
     final Map<TransactionId, Long> heartbeats = new HashMap<>();
     // statistics
