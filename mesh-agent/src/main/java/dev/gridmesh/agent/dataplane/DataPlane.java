@@ -21,6 +21,7 @@ import dev.gridmesh.protocol.wg.WgPeerStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -30,11 +31,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -67,6 +70,8 @@ public final class DataPlane implements AutoCloseable {
     static final int MAX_PENDING_BATCHES = 16;
     /** How long the inside thread waits for the UDP queue before dropping a batch. */
     static final long MAX_BACKPRESSURE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** Bound of the queue of relayed datagrams waiting for the event loop. */
+    static final int RELAYED_QUEUE = 4096;
 
     private final DataPlaneConfig config;
     private final DataPlaneOptions options;
@@ -77,6 +82,10 @@ public final class DataPlane implements AutoCloseable {
     private final int slot;
     private final AtomicLongArray ioDrops = new AtomicLongArray(IoDrop.values().length);
     private final AtomicInteger pendingBatches = new AtomicInteger();
+    /** Relayed datagrams (copies) waiting for the event loop, see {@link #injectRelayed}. */
+    private final Queue<ByteBuf> relayed = PlatformDependent.newFixedMpscQueue(RELAYED_QUEUE);
+    private final AtomicBoolean relayedScheduled = new AtomicBoolean();
+    private final Runnable relayedDrain = this::drainRelayed;
     private final WgReceiver receiver = new WgReceiver();
     private final OutsideDemuxHandler demux;
     private final Object peerLock = new Object();
@@ -308,23 +317,42 @@ public final class DataPlane implements AutoCloseable {
 
     /**
      * Feeds a WireGuard datagram that arrived over the relay (no UDP source: never used for roaming). Copied, then
-     * processed on the event loop; may be called from any thread.
+     * processed on the event loop; may be called from any thread. A burst costs one event-loop task, not one per
+     * datagram: copies wait in a bounded queue ({@link #RELAYED_QUEUE}; beyond it RELAYED_QUEUE_FULL) and the first
+     * one after a drain schedules the drain, which decapsulates them all and flushes once.
      */
     public void injectRelayed(ByteBuffer datagram) {
         ByteBuf copy = channel.alloc().directBuffer(datagram.remaining());
         OutboundBatch.copy(copy, datagram);
-        try {
-            channel.eventLoop().execute(() -> {
-                try {
-                    handleInbound(null, copy);
-                    flushAndDrain();
-                } finally {
-                    copy.release();
-                }
-            });
-        } catch (RejectedExecutionException e) {
+        if (!relayed.offer(copy)) {
             copy.release();
+            drop(IoDrop.RELAYED_QUEUE_FULL);
+            return;
         }
+        if (relayedScheduled.compareAndSet(false, true)) {
+            try {
+                channel.eventLoop().execute(relayedDrain);
+            } catch (RejectedExecutionException e) {
+                relayedScheduled.set(false);
+                ByteBuf b;
+                while ((b = relayed.poll()) != null) {
+                    b.release();
+                }
+            }
+        }
+    }
+
+    private void drainRelayed() {
+        relayedScheduled.set(false);
+        ByteBuf b;
+        while ((b = relayed.poll()) != null) {
+            try {
+                handleInbound(null, b);
+            } finally {
+                b.release();
+            }
+        }
+        flushAndDrain();
     }
 
     /** Sends an empty WireGuard packet (keepalive) to {@code peer} now. */

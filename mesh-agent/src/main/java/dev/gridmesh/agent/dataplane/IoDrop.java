@@ -17,5 +17,7 @@ public enum IoDrop {
     /** A bug: the engine or a hook threw on this packet. Logged at the 1st, 2nd, 4th, 8th... occurrence. */
     INTERNAL_ERROR,
     /** An IP packet from TUN larger than the read buffer (the MTU was raised under us). */
-    TUN_PACKET_TOO_BIG
+    TUN_PACKET_TOO_BIG,
+    /** More relayed datagrams waiting for the event loop than {@code DataPlane.RELAYED_QUEUE}: the newest dropped. */
+    RELAYED_QUEUE_FULL
 }

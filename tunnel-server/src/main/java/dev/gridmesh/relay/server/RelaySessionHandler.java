@@ -2,6 +2,7 @@ package dev.gridmesh.relay.server;
 
 import dev.gridmesh.crypto.NodePublicKey;
 import dev.gridmesh.protocol.relay.ControlMessage;
+import dev.gridmesh.protocol.relay.FrameHeader;
 import dev.gridmesh.protocol.relay.FrameType;
 import dev.gridmesh.protocol.relay.Frames;
 import dev.gridmesh.protocol.relay.RegistrationProof;
@@ -53,7 +54,14 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
     private final RelayContext rc;
     private RegistrationProof proof; // null once used: 100 bytes less per idle connection
     private final List<Channel> toFlush = new ArrayList<>(4);
+    /** Packets for connections of other event loops, gathered during one read burst (see forward()). */
+    private final List<RelaySessionHandler> crossDst = new ArrayList<>(4);
+    /** Bytes other connections' event loops gathered for this connection and have not written to it yet. */
+    private final java.util.concurrent.atomic.AtomicLong gatheredForMe = new java.util.concurrent.atomic.AtomicLong();
+    private final List<List<RelayFrame>> crossFrames = new ArrayList<>(4);
     private final byte[] keyScratch = new byte[Frames.PACKET_KEY_SIZE];
+    private final byte[] lastDstBytes = new byte[Frames.PACKET_KEY_SIZE];
+    private NodePublicKey lastDstKey; // event loop only; see forward()
     private volatile State state = State.AWAIT_REGISTER;
     private volatile NodePublicKey nodeKey;
     private volatile String nodeName;
@@ -265,13 +273,21 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         }
         byte[] k = keyScratch;
         p.getBytes(p.readerIndex(), k);
-        RelaySession dst = rc.hub().route(NodePublicKey.fromBytes(k)); // TODO(perf): a lookup without the key copy
+        // a connection sends to few peers: reuse the last destination's key object instead of one per packet
+        NodePublicKey dk = lastDstKey;
+        if (dk == null || !java.util.Arrays.equals(k, lastDstBytes)) {
+            dk = NodePublicKey.fromBytes(k);
+            lastDstKey = dk;
+            System.arraycopy(k, 0, lastDstBytes, 0, k.length);
+        }
+        RelaySession dst = rc.hub().route(dk);
         if (dst == null) {
             rc.metrics().increment(RelayCounter.PACKET_NO_DESTINATION);
             return;
         }
         Channel dc = dst.channel();
-        if (!dc.isWritable()) {
+        RelaySessionHandler dh = dst instanceof RelaySessionHandler h ? h : null;
+        if (!dc.isWritable() || dh != null && dh.gatheredForMe.get() > dc.bytesBeforeUnwritable()) {
             rc.metrics().increment(RelayCounter.PACKET_DESTINATION_SLOW);
             return;
         }
@@ -279,9 +295,40 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         p.setBytes(p.readerIndex(), k); // destination key -> source key, in place
         rc.metrics().increment(RelayCounter.PACKETS_RELAYED);
         rc.metrics().add(RelayCounter.BYTES_RELAYED, p.readableBytes() - Frames.PACKET_KEY_SIZE);
-        dc.write(new RelayFrame(FrameType.PACKET, 0, p.retain()), dc.voidPromise());
-        if (!toFlush.contains(dc)) {
-            toFlush.add(dc);
+        RelayFrame out = new RelayFrame(FrameType.PACKET, 0, p.retain());
+        if (dc.eventLoop().inEventLoop()) {
+            dc.write(out, dc.voidPromise());
+            if (!toFlush.contains(dc)) {
+                toFlush.add(dc);
+            }
+            return;
+        }
+        // another event loop owns dc: a write from here would be one task per packet; gather the read burst and
+        // hand it over as one task in channelReadComplete. The gathered bytes count against dc's high-water mark at
+        // once (gatheredForMe, as Netty's own write task would), so the check above still bounds a slow receiver.
+        if (dh == null) {
+            dc.write(out, dc.voidPromise()); // not a relay connection (tests): Netty's own write task
+            dc.flush();
+            return;
+        }
+        dh.gatheredForMe.addAndGet(crossSize(out));
+        int i = crossDst.indexOf(dh);
+        if (i < 0) {
+            crossDst.add(dh);
+            crossFrames.add(new ArrayList<>());
+            i = crossDst.size() - 1;
+        }
+        crossFrames.get(i).add(out);
+    }
+
+    private static long crossSize(RelayFrame f) {
+        return f.content().readableBytes() + FrameHeader.SIZE;
+    }
+
+    private static void discardGathered(RelaySessionHandler dh, List<RelayFrame> frames) {
+        for (RelayFrame f : frames) {
+            dh.gatheredForMe.addAndGet(-crossSize(f));
+            ReferenceCountUtil.release(f);
         }
     }
 
@@ -291,6 +338,24 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
             c.flush();
         }
         toFlush.clear();
+        for (int i = 0; i < crossDst.size(); i++) {
+            RelaySessionHandler dh = crossDst.get(i);
+            List<RelayFrame> frames = crossFrames.get(i);
+            Channel c = dh.ctx.channel();
+            try {
+                c.eventLoop().execute(() -> {
+                    for (RelayFrame f : frames) {
+                        dh.gatheredForMe.addAndGet(-crossSize(f));
+                        c.write(f, c.voidPromise());
+                    }
+                    c.flush();
+                });
+            } catch (RejectedExecutionException e) {
+                discardGathered(dh, frames);
+            }
+        }
+        crossDst.clear();
+        crossFrames.clear();
         ctx.fireChannelReadComplete();
     }
 
@@ -353,6 +418,11 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        for (int i = 0; i < crossDst.size(); i++) {
+            discardGathered(crossDst.get(i), crossFrames.get(i));
+        }
+        crossDst.clear();
+        crossFrames.clear();
         State was = state;
         state = State.CLOSED;
         if (proof != null) {
