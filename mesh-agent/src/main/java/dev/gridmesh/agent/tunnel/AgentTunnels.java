@@ -96,6 +96,10 @@ public final class AgentTunnels implements StreamFrames {
                 case StreamEvent.Eof<ByteBuf> ignored -> {
                     Channel l = locals.get(id);
                     if (l != null) {
+                        Local h = l.pipeline().get(Local.class);
+                        if (h != null) {
+                            h.outputDone = true;
+                        }
                         // after everything written so far
                         l.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ((SocketChannel) l).shutdownOutput());
                     }
@@ -167,6 +171,9 @@ public final class AgentTunnels implements StreamFrames {
         /** The local socket of one stream; on the relay connection's loop. */
         private final class Local extends ChannelInboundHandlerAdapter {
             private final long id;
+            /** The local socket sent FIN / we shut its output after the relay's HALF_CLOSE. */
+            boolean inputDone;
+            boolean outputDone;
 
             Local(long id) {
                 this.id = id;
@@ -184,6 +191,7 @@ public final class AgentTunnels implements StreamFrames {
             @Override
             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                 if (evt instanceof ChannelInputShutdownEvent) {
+                    inputDone = true;
                     mux.mux().halfClose(id);
                     mux.pump();
                     return;
@@ -193,7 +201,9 @@ public final class AgentTunnels implements StreamFrames {
 
             @Override
             public void channelInactive(ChannelHandlerContext ctx) {
-                if (locals.remove(id, ctx.channel()) && mux.mux().isOpen(id)) {
+                // both directions already ended: the stream finishes cleanly through the mux (HALF_CLOSE may still
+                // be waiting for its turn); otherwise bytes are lost and the engineer must know
+                if (locals.remove(id, ctx.channel()) && mux.mux().isOpen(id) && !(inputDone && outputDone)) {
                     mux.mux().reset(id, ResetCode.PEER_GONE, "local connection to port closed");
                     mux.pump();
                 }

@@ -7,7 +7,6 @@ import dev.gridmesh.protocol.stream.StreamEvent;
 import dev.gridmesh.protocol.stream.StreamMux;
 import dev.gridmesh.protocol.stream.Transmit;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import java.util.Objects;
 
@@ -139,7 +138,10 @@ public final class MuxChannel {
                 h.writerIndex(FrameHeader.SIZE);
                 inFlight += n;
                 long id = d.id();
-                channel.write(Unpooled.wrappedUnmodifiableBuffer(h, payload)).addListener(f -> {
+                // two writes, not a FixedCompositeByteBuf: that one reads a component from index 0, and a payload
+                // the mux split with readRetainedSlice has a non-zero reader index (found by the netns test)
+                channel.write(h, channel.voidPromise());
+                channel.write(payload).addListener(f -> {
                     inFlight -= n;
                     if (f.isSuccess()) {
                         listener.sent(this, id, n);
