@@ -96,7 +96,6 @@ public final class RelayCommand implements Callable<Integer> {
         }
         out.println("relay: metrics " + (service.metricsPort() < 0 ? "off" : "on http port " + service.metricsPort()));
         out.flush();
-        service.ready(dev.gridmesh.cli.service.RelayService.statusLine(server));
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         for (String name : new String[] {"INT", "TERM"}) {
@@ -115,6 +114,7 @@ public final class RelayCommand implements Callable<Integer> {
             }
         }, "relay-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        service.ready(dev.gridmesh.cli.service.RelayService.statusLine(server)); // SIGTERM is handled from here on
         try {
             stopped.await();
         } catch (InterruptedException e) {

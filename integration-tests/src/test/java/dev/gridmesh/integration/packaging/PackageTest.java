@@ -2,15 +2,13 @@ package dev.gridmesh.integration.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -95,27 +93,50 @@ class PackageTest {
         // a relay on loopback with metrics: TLS, H2, jdk.httpserver and the TOML parser all in the runtime
         Path cfg = tmp.resolve("relay.toml");
         Files.writeString(cfg, "listen = \"127.0.0.1:0\"\nstun_listen = \"off\"\nmetrics_listen = \"127.0.0.1:0\"\n");
-        Process relay = new ProcessBuilder(launcher.toString(), "relay", "--config", cfg.toString(), "--state-dir",
-                tmp.resolve("relay-state").toString()).redirectErrorStream(true).directory(tmp.toFile()).start();
+        // ... as systemd runs it: NOTIFY_SOCKET (socat stands in for systemd) and JOURNAL_STREAM
+        Path notify = tmp.resolve("notify.sock");
+        Path notified = tmp.resolve("notify.out");
+        Process sd = new ProcessBuilder("socat", "-u", "UNIX-RECV:" + notify, "STDOUT")
+                .redirectOutput(notified.toFile()).start();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(notify) && System.nanoTime() < until) {
+            Thread.onSpinWait(); // socat binds within milliseconds
+        }
+        ProcessBuilder rpb = new ProcessBuilder(launcher.toString(), "relay", "--config", cfg.toString(), "--state-dir",
+                tmp.resolve("relay-state").toString()).redirectErrorStream(true).directory(tmp.toFile())
+                .redirectOutput(tmp.resolve("relay.out").toFile());
+        rpb.environment().put("NOTIFY_SOCKET", notify.toString());
+        rpb.environment().put("JOURNAL_STREAM", "8:12345");
+        Process relay = rpb.start();
         relay.getOutputStream().close();
         try {
-            List<String> lines = new ArrayList<>();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-                while ((line = r.readLine()) != null && System.nanoTime() < deadline) {
-                    lines.add(line);
-                    if (line.startsWith("relay: metrics")) {
-                        break;
-                    }
-                }
+            List<String> lines = List.of();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (System.nanoTime() < deadline && relay.isAlive()
+                    && lines.stream().noneMatch(l -> l.startsWith("relay: metrics"))) {
+                Thread.sleep(50); // bounded poll of the relay's output file
+                lines = Files.readAllLines(tmp.resolve("relay.out"));
             }
             assertThat(lines).as(String.join("\n", lines)).anyMatch(l -> l.startsWith("relay: metrics on http port "));
-        } finally {
-            relay.destroy();
-            if (!relay.waitFor(10, TimeUnit.SECONDS)) {
-                relay.destroyForcibly();
+            // under systemd log lines carry a journald priority, no timestamp of their own
+            assertThat(lines).anyMatch(l -> l.startsWith("<6>INFO "));
+            assertThat(lines).noneMatch(l -> l.matches("^\\d\\d:\\d\\d:\\d\\d.*"));
+            // systemd's view of readiness: READY=1 comes once SIGTERM is handled
+            while (System.nanoTime() < deadline && !Files.readString(notified).contains("READY=1")) {
+                Thread.sleep(20); // bounded poll of what socat received
             }
+            assertThat(Files.readString(notified)).contains("READY=1");
+            long t0 = System.nanoTime();
+            relay.destroy(); // SIGTERM
+            assertThat(relay.waitFor(5, TimeUnit.SECONDS)).as("exits within 5 s of SIGTERM").isTrue();
+            assertThat(relay.exitValue()).isZero();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            sd.destroy();
+            sd.waitFor(5, TimeUnit.SECONDS);
+            assertThat(Files.readString(notified)).contains("READY=1", "STATUS=0 nodes online", "STOPPING=1");
+        } finally {
+            relay.destroyForcibly();
+            sd.destroyForcibly();
         }
     }
 }
