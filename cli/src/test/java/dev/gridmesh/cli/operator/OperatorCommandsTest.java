@@ -43,6 +43,22 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void logoutForgetsTheKeyOnlyWhileNoAgentRuns(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("node.key"), "k\n");
+        try (StateDir running = StateDir.open(dir)) {
+            CliRun refused = CliRun.run("logout", "--state-dir", dir.toString());
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains("an agent is running on " + dir + ": stop it first");
+            assertThat(dir.resolve("node.key")).exists();
+        }
+        CliRun ok = CliRun.run("logout", "--state-dir", dir.toString());
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("deleted");
+        assertThat(dir.resolve("node.key")).doesNotExist();
+        assertThat(CliRun.run("logout", "--state-dir", dir.toString()).out()).contains("already logged out");
+    }
+
+    @Test
     void bashCompletionComesFromTheModel() {
         CliRun r = CliRun.run("completion", "bash");
         assertThat(r.exit()).isZero();
