@@ -36,8 +36,10 @@ class CliErrorsTest {
         assertThat(r.errLines()).hasSize(1);
         assertThat(r.errLines()).containsExactly("gridmesh: unknown command: 'frob' (see 'gridmesh --help')");
         CliRun typo = CliRun.run("shw");
-        assertThat(typo.errLines()).containsExactly(
-                "gridmesh: unknown command: 'shw' (did you mean: show?) (see 'gridmesh --help')");
+        assertThat(typo.exit()).isEqualTo(2);
+        assertThat(typo.errLines()).hasSize(1); // the suggestions grow with the command set: check the shape
+        assertThat(typo.errLines()[0]).startsWith("gridmesh: unknown command: 'shw' (did you mean: ")
+                .contains("show").endsWith("?) (see 'gridmesh --help')");
         CliRun verb = CliRun.run("wg-quick", "upp", "wg0");
         assertThat(verb.exit()).isEqualTo(2);
         assertThat(verb.errLines()).hasSize(1);
