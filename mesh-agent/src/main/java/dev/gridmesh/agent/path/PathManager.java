@@ -371,8 +371,12 @@ public final class PathManager implements AutoCloseable {
             return n;
         });
         l.name = p.name();
-        l.candidates.addAll(p.endpoints());
         boolean cameOnline = p.online() && !l.online;
+        if (cameOnline) {
+            l.cmmEndpoints = null; // a new run of the peer: forget its previous call-me-maybe
+        }
+        l.mapEndpoints = p.endpoints();
+        l.refreshCandidates();
         l.online = p.online();
         long now = System.nanoTime();
         if (cameOnline) {
@@ -443,7 +447,8 @@ public final class PathManager implements AutoCloseable {
                 }
             }
             case DiscoMessage.CallMeMaybe c -> {
-                l.candidates.addAll(c.endpoints());
+                l.cmmEndpoints = c.endpoints();
+                l.refreshCandidates();
                 if (!options.enabled()) {
                     return;
                 }
@@ -489,7 +494,10 @@ public final class PathManager implements AutoCloseable {
                     punch(l, now, "ping from " + from); // the peer is punching: join in
                 }
             }
-            case DiscoMessage.CallMeMaybe c -> l.candidates.addAll(c.endpoints());
+            case DiscoMessage.CallMeMaybe c -> {
+                l.cmmEndpoints = c.endpoints();
+                l.refreshCandidates();
+            }
         }
     }
 

@@ -20,8 +20,28 @@ final class PeerLink {
     final NodePublicKey key;
     String name = "";
     boolean online;
-    /** The peer's candidates: from the peer map and its call-me-maybe messages. */
+    /**
+     * The peer's candidates for the next session: its latest call-me-maybe since it came online, plus its peer-map
+     * endpoints on other addresses (the map may still hold a previous run's ports: stale ports next to fresh ones
+     * on one address would look like an endpoint-dependent NAT and waste the probe budget on port prediction).
+     */
     final Set<InetSocketAddress> candidates = new LinkedHashSet<>();
+    java.util.List<InetSocketAddress> mapEndpoints = java.util.List.of();
+    java.util.List<InetSocketAddress> cmmEndpoints;
+
+    void refreshCandidates() {
+        candidates.clear();
+        if (cmmEndpoints == null) {
+            candidates.addAll(mapEndpoints);
+            return;
+        }
+        candidates.addAll(cmmEndpoints);
+        for (InetSocketAddress m : mapEndpoints) { // map endpoints on an address the call-me-maybe names: stale ports
+            if (cmmEndpoints.stream().noneMatch(c -> c.getAddress().equals(m.getAddress()))) {
+                candidates.add(m);
+            }
+        }
+    }
     PunchSession session;
     long sessionStartedAt = Long.MIN_VALUE / 2;
     /** Validated direct endpoint in use; null = relayed. */
