@@ -37,7 +37,7 @@ for arg in "$@"; do
   esac
 done
 
-STEPS=(preflight install_packages build lab_network keys configs start_nodes ping_mesh show_peers relay_mesh direct_path)
+STEPS=(preflight install_packages build lab_network keys configs start_nodes ping_mesh show_peers relay_mesh direct_path ssh_tunnel)
 
 C=abcdefghijklmnopqrstuvwxyz0123456789
 RUN=${C:RANDOM%26:1}${C:RANDOM%36:1}${C:RANDOM%36:1}${C:RANDOM%36:1}
@@ -370,6 +370,58 @@ step_direct_path() {
   ipb=$("$GRIDMESH" status --json --state-dir "$WORK/rb" | grep -o '"overlayIp":"[0-9.]*"' | head -1 | cut -d'"' -f4)
   printf '    worker-a -> worker-b (%s) over the direct path: ' "$ipb"
   in_ns ra ping -c5 -i0.2 -q "$ipb" | awk -F/ '/rtt/ {print "ok, rtt avg " $5 " ms"}'
+}
+
+# ---------------------------------------------------------------------------------------------- ssh tunnel (issue 5)
+# An engineer's laptop with no agent reaches worker-b's sshd (127.0.0.1:22, behind its NAT) through the relay.
+#
+#   gm<run>reng (engineer, no agent) 198.18.130.2 ---- 198.18.130.1 gm<run>rinet (relay) <== worker-b's agent connection
+step_ssh_tunnel() {
+  bold "==> SSH tunnel: an engineer with no agent runs gridmesh ssh to worker-b (sshd on its loopback, behind a NAT)"
+  ip netns add "${P}reng"
+  in_ns reng ip link set lo up
+  ip link add v-inet netns "${P}reng" type veth peer name v-eng netns "${P}rinet"
+  in_ns reng ip addr add 198.18.130.2/24 dev v-inet; in_ns reng ip link set v-inet up
+  in_ns rinet ip addr add 198.18.130.1/24 dev v-eng; in_ns rinet ip link set v-eng up
+  in_ns reng ip route add default via 198.18.130.1
+  local sshd="$WORK/sshd" home="$WORK/engineer"
+  mkdir -p "$sshd/home" "$home" /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$sshd/host_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -f "$home/id_ed25519"
+  cp "$home/id_ed25519.pub" "$sshd/authorized_keys"
+  printf '%s\n' "Port 22" "ListenAddress 127.0.0.1" "HostKey $sshd/host_ed25519" "PidFile $sshd/sshd.pid" "UsePAM no" \
+      "PermitRootLogin prohibit-password" "AuthorizedKeysFile $sshd/authorized_keys" "StrictModes no" \
+      "PasswordAuthentication no" "KbdInteractiveAuthentication no" "SetEnv HOME=$sshd/home" >"$sshd/sshd_config"
+  say "worker-b: /usr/sbin/sshd -D -e -f $sshd/sshd_config (listens on 127.0.0.1:22 only; its agent allows port 22 by default)"
+  in_ns rb /usr/sbin/sshd -D -e -f "$sshd/sshd_config" >"$WORK/sshd.log" 2>&1 &
+  PID[sshd]=$!
+
+  bold "==> On the relay's host: a user, a token, a policy"
+  run in_ns rinet "$GRIDMESH" relay user create alice --group ops --state-dir "$WORK/relay" | sed 's/^/        /'
+  local utoken pin
+  utoken=$(in_ns rinet "$GRIDMESH" relay user token alice --state-dir "$WORK/relay" 2>/dev/null)
+  say "token for alice: ${utoken:0:13}... (shown once; stored hashed)"
+  printf 'allow group:ops node:worker-b 22\n' >"$WORK/relay/tunnel-policy"
+  say "$WORK/relay/tunnel-policy: allow group:ops node:worker-b 22"
+  pin=$(grep -o 'sha256:[0-9a-f]\{64\}' "$WORK/relay.log" | head -1)
+
+  bold "==> On the engineer's laptop (no agent): login, ssh-config, ssh"
+  printf '    $ gridmesh login --server 198.18.130.1:%s --pin %s --token ...\n' "$RELAY_PORT" "${pin:0:15}..."
+  HOME="$home" in_ns reng "$GRIDMESH" login --server "198.18.130.1:$RELAY_PORT" --pin "$pin" --token "$utoken" | sed 's/^/        /'
+  printf '    $ gridmesh ssh-config\n'
+  HOME="$home" in_ns reng "$GRIDMESH" ssh-config | cut -c1-110 | sed 's/^/        /'
+  local opts=(-i "$home/id_ed25519" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR)
+  printf "    \$ gridmesh ssh root@worker-b 'echo ...; exit 3'\n"
+  local out rc=0
+  out=$(HOME="$home" in_ns reng "$GRIDMESH" ssh "${opts[@]}" root@worker-b \
+      'echo "hello from worker-b, addresses: $(hostname -I)"; exit 3') || rc=$?
+  printf '%s\n' "$out" | sed 's/^/        /'
+  say "exit code: $rc (the remote command's, through ssh)"
+  if ((rc != 3)); then echo "demo.sh: gridmesh ssh returned $rc (expected 3)" >&2; return 1; fi
+  printf '    $ gridmesh tunnel worker-b 8080 < /dev/null   (a port the policy does not grant)\n'
+  HOME="$home" in_ns reng "$GRIDMESH" tunnel worker-b 8080 </dev/null 2>&1 | sed 's/^/        /' || true
+  bold "==> The relay's session log"
+  sed 's/^/        /' "$WORK/relay/tunnel-sessions.log"
 }
 
 # ---------------------------------------------------------------------------------------------- main
