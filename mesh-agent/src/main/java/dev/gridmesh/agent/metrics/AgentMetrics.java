@@ -24,6 +24,8 @@ import java.util.function.Supplier;
  *   gridmesh_agent_peers{path}                       gauge   peers in the map by path (relay, direct)
  *   gridmesh_agent_peers_online                      gauge   peers the relay reports online
  *   gridmesh_agent_peers_with_session                gauge   peers with a completed WireGuard handshake
+ *   gridmesh_agent_path_switches_total{to}           counter switches to direct / back to relay (current peers)
+ *   gridmesh_agent_punches_total                     counter hole-punching sessions started (current peers)
  *   gridmesh_agent_handshakes_failed_total           counter handshake messages refused (engine HANDSHAKE_FAILED)
  *   gridmesh_agent_wireguard_bytes_total{direction}  counter WireGuard bytes rx/tx, summed over current peers
  *   gridmesh_agent_relay_frames_sent_total           counter datagrams sent over the relay connection
@@ -34,7 +36,7 @@ import java.util.function.Supplier;
  *   gridmesh_agent_relay_connects_total              counter relay connection attempts that got TCP up
  *   gridmesh_agent_relay_registrations_total         counter successful registrations (first one + reconnects)
  * </pre>
- * The byte sums drop when a peer is removed; Prometheus' rate() treats that as a counter reset.
+ * The per-peer sums drop when a peer is removed; Prometheus' rate() treats that as a counter reset.
  */
 public final class AgentMetrics {
     private AgentMetrics() {
@@ -71,6 +73,34 @@ public final class AgentMetrics {
                     DataPlane dp = dataPlane(agent);
                     cb.call(dp == null ? 0 : dp.engine().peers().stream()
                             .filter(s -> s.lastHandshakeEpochMillis() != 0).count());
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_agent_path_switches_total")
+                .help("Path switches to direct and back to the relay, summed over current peers.")
+                .labelNames("to").callback(cb -> {
+                    MeshAgent a = agent.get();
+                    long toDirect = 0;
+                    long toRelay = 0;
+                    if (a != null) {
+                        for (AgentStatus.Peer p : a.status().peers()) {
+                            if (p.pathInfo() != null) {
+                                toDirect += p.pathInfo().toDirect();
+                                toRelay += p.pathInfo().toRelay();
+                            }
+                        }
+                    }
+                    cb.call(toDirect, "direct");
+                    cb.call(toRelay, "relay");
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_agent_punches_total")
+                .help("Hole-punching sessions started, summed over current peers.").callback(cb -> {
+                    MeshAgent a = agent.get();
+                    long n = 0;
+                    if (a != null) {
+                        for (AgentStatus.Peer p : a.status().peers()) {
+                            n += p.pathInfo() == null ? 0 : p.pathInfo().punches();
+                        }
+                    }
+                    cb.call(n);
                 }).register(registry);
         CounterWithCallback.builder().name("gridmesh_agent_handshakes_failed_total")
                 .help("WireGuard handshake messages refused.").callback(cb -> {
