@@ -14,8 +14,9 @@
 #
 # Pair i is agent a<i> (iperf3 client) and b<i> (iperf3 server); "a->b" = client sends, "b->a" = iperf3 -R.
 # Usage: sudo benchmarks/lab/relay-throughput.sh     (root; ~3-5 min on a loaded 2-core box)
-# Env:   SECONDS_PER_TEST (5), PAIRS (8), AGENT_HEAP (-Xmx96m: per agent JVM), PROFILE=1 (JFR on the relay and
-#        pair 1's agents during the 1-pair test, recordings kept in /tmp/gridmesh-relay-jfr.<run>/),
+# Env:   SECONDS_PER_TEST (5), PAIRS (8), WARMUP (8: seconds of iperf3 --bidir over pair 1 first, for the JIT),
+#        AGENT_HEAP (-Xmx96m: per agent JVM), PROFILE=1 (JFR on the relay and pair 1's agents during the 1-pair
+#        test, recordings kept in /tmp/gridmesh-relay-jfr.<run>/),
 #        GRIDMESH_LIB=DIR (run the jars in DIR, e.g. another build's cli/target/dist/lib, instead of ./gridmesh's).
 # One relay and 2*PAIRS agent JVMs share the box: compare rows within one run only. Every wait is bounded;
 # namespaces, processes and files are removed on exit, error or Ctrl-C.
@@ -30,6 +31,7 @@ T=${SECONDS_PER_TEST:-5}
 PAIRS=${PAIRS:-8}
 AGENT_HEAP=${AGENT_HEAP:--Xmx96m}
 PROFILE=${PROFILE:-0}
+WARMUP=${WARMUP:-8}
 C=abcdefghijklmnopqrstuvwxyz0123456789
 RUN=${C:RANDOM%26:1}${C:RANDOM%36:1}${C:RANDOM%36:1}${C:RANDOM%36:1}
 P="gm$RUN"
@@ -158,15 +160,42 @@ declare -A IP_B
 log "1 pair: starting relay and agents a1, b1"
 start_agent a1; start_agent b1
 wait_pairs 1 1
-in_ns a1 timeout 30 iperf3 -c "${IP_B[1]}" -t 3 --connect-timeout 5000 >/dev/null 2>&1 &   # JIT warm-up
+in_ns a1 timeout 40 iperf3 -c "${IP_B[1]}" -t "$WARMUP" --bidir --connect-timeout 5000 >/dev/null 2>&1 &   # JIT warm-up
 warm=$!
-in_ns b1 timeout 40 iperf3 -s -1 -B "${IP_B[1]}" >/dev/null 2>&1 || true
+in_ns b1 timeout 50 iperf3 -s -1 -B "${IP_B[1]}" >/dev/null 2>&1 || true
 wait "$warm" || true
 RTT=$(in_ns a1 ping -c 20 -i 0.2 -q "${IP_B[1]}" | awk -F/ '/^rtt/ {print $5}')
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
-F1=$(iperf_tcp "${P}b1" "${P}a1" "${IP_B[1]}" "$T" r1f)
-R1=$(iperf_tcp "${P}b1" "${P}a1" "${IP_B[1]}" "$T" r1r -R)
-ROWS+=("| gridmesh via relay, 1 pair | $F1 | $R1 | ${RTT:-n/a} | $LOAD1 |")
+cpu_ticks() { # cpu_ticks PID: "thread-name ticks" per thread name (utime+stime; spaces in names -> _)
+  local t
+  for t in /proc/"$1"/task/*; do
+    awk '{sub(/^[0-9]+ \(/, ""); n = $0; sub(/\).*/, "", n); gsub(/ /, "_", n); sub(/^[^)]*\) /, ""); print n, $12 + $13}' "$t/stat" 2>/dev/null
+  done | awk '{s[$1] += $2} END {for (k in s) print k, s[k]}'
+}
+jpid() { pgrep -f -- "--state-dir $WORK/$1( |$)" | head -1; }
+HZ=$(getconf CLK_TCK)
+# measure_1pair TAG [-R]: one iperf3 run over pair 1 with the CPU the relay and both agents spent on it. Sets
+# MBPS, CPU_MS_PER_GB (CPU ms of relay + a1 + b1 per GB carried, JIT compiler threads excluded: a load-independent
+# cost) and CPU_LINE (CPU seconds per thread).
+measure_1pair() {
+  local tag=$1 who; shift
+  declare -A before
+  for who in relay a1 b1; do before[$who]=$(cpu_ticks "$(jpid "$who")"); done
+  MBPS=$(iperf_tcp "${P}b1" "${P}a1" "${IP_B[1]}" "$T" "$tag" "$@")
+  CPU_LINE=""
+  local total=0 d
+  for who in relay a1 b1; do
+    d=$(join -a2 -e0 -o 0,1.2,2.2 <(sort <<<"${before[$who]}") <(cpu_ticks "$(jpid "$who")" | sort))
+    CPU_LINE+="$who: $(awk -v hz="$HZ" '{d = ($3 - $2) / hz; if (d >= 0.05) printf "%s %.2f s, ", $1, d}' <<<"$d"); "
+    total=$((total + $(awk '$1 !~ /^C[12]_Compiler/ {s += $3 - $2} END {print s + 0}' <<<"$d")))
+  done
+  CPU_MS_PER_GB=$(awk -v t="$total" -v hz="$HZ" -v m="$MBPS" -v s="$T" \
+    'BEGIN {gb = m * s / 8 / 1000; if (m == "n/a" || gb <= 0) print "n/a"; else printf "%.0f", t / hz * 1000 / gb}')
+  log "  pair 1 $tag: $MBPS Mbit/s, $CPU_MS_PER_GB CPU ms/GB; CPU s per thread: $CPU_LINE"
+}
+measure_1pair r1f; F1=$MBPS; F1C=$CPU_MS_PER_GB; CPU_F=$CPU_LINE
+measure_1pair r1r -R; R1=$MBPS; R1C=$CPU_MS_PER_GB; CPU_R=$CPU_LINE
+ROWS+=("| gridmesh via relay, 1 pair | $F1 | $R1 | ${RTT:-n/a} | $F1C / $R1C | $LOAD1 |")
 log "  relayed 1 pair: a->b $F1, b->a $R1 Mbit/s, RTT $RTT ms (load $LOAD1)"
 if ((PROFILE)); then   # stop the recordings of pair 1 by stopping its JVMs' recording now (the relay's at exit)
   for ns in a1 b1; do
@@ -198,9 +227,14 @@ if ((PAIRS > 1)); then
   LOADN=$(cut -d' ' -f1-3 /proc/loadavg)
   FN=$(many mf)
   RN=$(many mr -R)
-  ROWS+=("| gridmesh via relay, $PAIRS pairs at once (sum) | $FN | $RN | | $LOADN |")
+  ROWS+=("| gridmesh via relay, $PAIRS pairs at once (sum) | $FN | $RN | | | $LOADN |")
   log "  relayed $PAIRS pairs: a->b $FN, b->a $RN Mbit/s (load $LOADN)"
 fi
+# the relay's packet counters (relayed, dropped for a slow or missing destination) tell drops from slowness
+COUNTERS=$(in_ns i curl -s --max-time 5 http://127.0.0.1:9465/metrics 2>/dev/null \
+  | grep -iE '^gridmesh_relay_(packets_relayed|bytes_relayed|drops_total)' | grep -v ' 0.0$' \
+  | sed 's/^gridmesh_relay_//' | tr '\n' ' ' || true)
+log "  relay counters: ${COUNTERS:-n/a}"
 RELAY_MEM=$(awk '/VmRSS/ {print $2 / 1024 " MiB"}' "/proc/$(pgrep -f -- "--state-dir $WORK/relay" | head -1)/status" 2>/dev/null || echo n/a)
 stop_pids "${PIDS[@]}"; PIDS=()
 
@@ -239,15 +273,19 @@ DRTT=$(in_ns da ping -c 20 -i 0.2 -q 100.64.0.2 | awk -F/ '/^rtt/ {print $5}')
 LOADD=$(cut -d' ' -f1-3 /proc/loadavg)
 DF=$(iperf_tcp "${P}db" "${P}da" 100.64.0.2 "$T" df)
 DR=$(iperf_tcp "${P}db" "${P}da" 100.64.0.2 "$T" dr -R)
-ROWS+=("| gridmesh <-> gridmesh direct (wg-quick, veth, no NAT) | $DF | $DR | ${DRTT:-n/a} | $LOADD |")
+ROWS+=("| gridmesh <-> gridmesh direct (wg-quick, veth, no NAT) | $DF | $DR | ${DRTT:-n/a} | | $LOADD |")
 log "  direct: a->b $DF, b->a $DR Mbit/s, RTT $DRTT ms"
 
 cat <<TABLE
 
 $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, kernel $(uname -r), $VERSION, iperf3 $(iperf3 --version | awk 'NR==1 {print $2}')
 iperf3 TCP ${T} s per direction (a->b = client sends; b->a = iperf3 -R); RTT: mean of 20 pings; agent JVMs $AGENT_HEAP -XX:+UseSerialGC; relay RSS after the runs: $RELAY_MEM.
+Relay counters at the end: ${COUNTERS:-n/a}
+CPU ms per GB: CPU time of the relay and both agents (all threads but the JIT compilers) per GB carried, 1 pair.
+CPU s per thread, 1 pair a->b: $CPU_F
+CPU s per thread, 1 pair b->a: $CPU_R
 
-| path | TCP a->b Mbit/s | TCP b->a (-R) Mbit/s | RTT ms | load average (1/5/15 min) |
-|---|---|---|---|---|
+| path | TCP a->b Mbit/s | TCP b->a (-R) Mbit/s | RTT ms | CPU ms per GB a->b / b->a | load average (1/5/15 min) |
+|---|---|---|---|---|---|
 $(printf '%s\n' "${ROWS[@]}")
 TABLE
