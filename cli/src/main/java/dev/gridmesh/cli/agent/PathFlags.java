@@ -18,7 +18,8 @@ public final class PathFlags {
     @Option(names = "--no-direct", description = "Keep every peer on the relay (no STUN, disco or port mapping).")
     boolean noDirect;
 
-    @Option(names = "--no-portmap", description = "Do not ask the gateway for a port mapping (PCP, NAT-PMP, UPnP).")
+    @Option(names = "--no-portmap", description = "Do not ask the gateway for a port mapping (PCP, NAT-PMP, UPnP)."
+            + " Implied when the relay is on loopback.")
     boolean noPortmap;
 
     PathOptions options(String relayHost) throws CliException {
@@ -44,7 +45,17 @@ public final class PathFlags {
             servers.addAll(PathApi.defaultStun(relayHost));
         }
         PathOptions d = PathOptions.defaults(servers);
-        return new PathOptions(true, servers, !noPortmap, d.heartbeat(), d.fallbackAfter(), d.retryMin(),
+        // a relay on loopback is a single-host setup (development, tests): no gateway is asked for a mapping
+        boolean portmap = !noPortmap && !isLoopback(relayHost);
+        return new PathOptions(true, servers, portmap, d.heartbeat(), d.fallbackAfter(), d.retryMin(),
                 d.retryMax(), d.rediscover());
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 }
