@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Lab benchmark: SSH to a worker behind a NAT, four ways, in the same run; prints a markdown table of connection
+# setup (`ssh ... true`, median of RUNS) and bulk throughput (`head -c BULK_MIB MiB /dev/zero | ssh ... 'cat >/dev/null'`).
+#
+#   gm<run>w worker              gm<run>n NAT                 gm<run>j "jump"/relay host            gm<run>e engineer
+#   sshd 127.0.0.1:22            MASQUERADE --random-fully   gridmesh relay :8443                  ssh, gridmesh (no agent)
+#   gridmesh agent               + home firewall             sshd 198.18.40.1:22 (for ssh -R)
+#   ssh -N -R 2222:localhost:22                              socat 7001<->7002 joiner
+#   socat loop -> jump:7002
+#   198.18.41.2/24 ---- 198.18.41.1 | 198.18.40.2 ---- 198.18.40.1   198.18.42.1 ---- 198.18.42.2/24
+#
+# Rows: gridmesh ssh (ProxyCommand: one JVM start per connection), gridmesh forward (a running `gridmesh forward`,
+# ssh to 127.0.0.1: the tunnel's own setup without JVM start), OpenSSH reverse forwarding through the jump host
+# (worker `ssh -N -R 2222:localhost:22 jump`, engineer `ssh -J jump -p 2222 localhost`), and a plain socat relay on
+# the jump host joining the engineer's connection to an outbound connection of the worker.
+# Usage: sudo benchmarks/lab/tunnel.sh   (root; a few minutes)   Env: RUNS (5), BULK_MIB (100), GRIDMESH_LIB=DIR.
+# Compare rows within one run only: everything shares the box. Namespaces, processes and files go on exit.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+RUNS=${RUNS:-5}
+BULK_MIB=${BULK_MIB:-100}
+C=abcdefghijklmnopqrstuvwxyz0123456789
+RUN=${C:RANDOM%26:1}${C:RANDOM%36:1}${C:RANDOM%36:1}${C:RANDOM%36:1}
+P="gm$RUN"
+WORK=$(mktemp -d "/tmp/gridmesh-tunnelbench.$RUN.XXXX")
+PIDS=()
+ROWS=()
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_pids "${PIDS[@]}" 2>/dev/null || true
+  del_run_netns
+  ((rc == 0)) || { log "tunnel.sh: failed (exit $rc); logs:"; for f in "$WORK"/*.log; do [ -f "$f" ] && { log "--- $f"; tail -n 15 "$f" >&2; }; done; }
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# run a private copy of the built jars (GRIDMESH_LIB, default cli/target/dist/lib): never the launcher's rebuild
+LIB_SRC=${GRIDMESH_LIB:-$ROOT/cli/target/dist/lib}
+[ -d "$LIB_SRC" ] || "$ROOT/gridmesh" --version >/dev/null
+mkdir -p "$WORK/lib" && cp "$LIB_SRC"/*.jar "$WORK/lib/"
+JAVA_BIN="$("$ROOT/gridmesh" --launcher-java-home)/bin/java"
+printf '#!/bin/sh\nexec %s -Xss512k --enable-native-access=ALL-UNNAMED -cp "%s/lib/*" dev.gridmesh.cli.Main "$@"\n' "$JAVA_BIN" "$WORK" >"$WORK/gridmesh"
+chmod +x "$WORK/gridmesh"
+GRIDMESH="$WORK/gridmesh"
+
+in_ns() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
+for ns in w n j e; do ip netns add "$P$ns"; in_ns "$ns" ip link set lo up; done
+link() { # NS_A IF_A CIDR_A NS_B IF_B CIDR_B
+  ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
+  in_ns "$1" ip addr add "$3" dev "$2"; in_ns "$1" ip link set "$2" up
+  in_ns "$4" ip addr add "$6" dev "$5"; in_ns "$4" ip link set "$5" up
+}
+link w lan 198.18.41.2/24 n wlan 198.18.41.1/24
+link n wan 198.18.40.2/24 j nat 198.18.40.1/24
+link e wan 198.18.42.2/24 j eng 198.18.42.1/24
+in_ns w ip route add default via 198.18.41.1
+in_ns n ip route add default via 198.18.40.1
+in_ns e ip route add default via 198.18.42.1
+in_ns n sysctl -qw net.ipv4.ip_forward=1
+in_ns j sysctl -qw net.ipv4.ip_forward=1
+in_ns n iptables -t nat -A POSTROUTING -s 198.18.41.0/24 -o wan -j MASQUERADE --random-fully
+in_ns n iptables -A FORWARD -i wan -o wlan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+in_ns n iptables -A FORWARD -i wan -o wlan -j DROP
+
+# keys and sshds: worker (loopback only) and jump (its lab address, for ssh -R)
+mkdir -p "$WORK/home" /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/eng_key"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/worker_key"
+cat "$WORK/eng_key.pub" "$WORK/worker_key.pub" >"$WORK/authorized_keys"
+sshd_conf() { # NAME LISTEN
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/$1_host"
+  printf '%s\n' "ListenAddress $2" "HostKey $WORK/$1_host" "PidFile $WORK/$1.pid" "UsePAM no" \
+    "PermitRootLogin prohibit-password" "AuthorizedKeysFile $WORK/authorized_keys" "StrictModes no" \
+    "PasswordAuthentication no" "KbdInteractiveAuthentication no" "SetEnv HOME=$WORK/home" "GatewayPorts no" \
+    "MaxStartups 100" >"$WORK/$1_sshd_config"
+}
+sshd_conf worker 127.0.0.1:22
+sshd_conf jump 198.18.40.1:22
+echo "ListenAddress 198.18.42.1:22" >>"$WORK/jump_sshd_config"
+in_ns w /usr/sbin/sshd -D -e -f "$WORK/worker_sshd_config" >"$WORK/sshd-worker.log" 2>&1 & PIDS+=($!)
+in_ns j /usr/sbin/sshd -D -e -f "$WORK/jump_sshd_config" >"$WORK/sshd-jump.log" 2>&1 & PIDS+=($!)
+SSHO=(-i "$WORK/eng_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR)
+
+# gridmesh: relay on the jump host, agent on the worker, engineer logged in
+in_ns j "$GRIDMESH" relay --state-dir "$WORK/relay" --listen 0.0.0.0:8443 >"$WORK/relay.log" 2>&1 & PIDS+=($!)
+wait_for "relay" 90 grep -q 'certificate pin' "$WORK/relay.log"
+PIN=$(grep -o 'sha256:[0-9a-f]\{64\}' "$WORK/relay.log" | head -1)
+JOIN=$(in_ns j "$GRIDMESH" relay token create --state-dir "$WORK/relay")
+in_ns w "$GRIDMESH" agent --server 198.18.40.1:8443 --pin "$PIN" --token "$JOIN" --hostname worker \
+  --state-dir "$WORK/agent" --tun gm0 >"$WORK/agent.log" 2>&1 & PIDS+=($!)
+wait_for "agent" 90 grep -q 'agent: node' "$WORK/agent.log"
+in_ns j "$GRIDMESH" relay user create eng --state-dir "$WORK/relay" >/dev/null
+UTOKEN=$(in_ns j "$GRIDMESH" relay user token eng --state-dir "$WORK/relay" 2>/dev/null)
+echo "allow user:eng node:worker 22" >"$WORK/relay/tunnel-policy"
+export HOME_ENG="$WORK/eng"
+mkdir -p "$HOME_ENG"
+HOME=$HOME_ENG in_ns e "$GRIDMESH" login --server 198.18.42.1:8443 --pin "$PIN" --token "$UTOKEN" >/dev/null
+HOME=$HOME_ENG in_ns e "$GRIDMESH" ssh-config >"$WORK/ssh_config"
+HOME=$HOME_ENG in_ns e "$GRIDMESH" forward 0:worker:22 >"$WORK/forward.log" 2>&1 & PIDS+=($!)
+wait_for "forward" 60 grep -q '^forwarding' "$WORK/forward.log"
+FWD=$(sed -n 's/^forwarding 127.0.0.1:\([0-9]*\) .*/\1/p' "$WORK/forward.log")
+
+# ssh -R through the jump host
+in_ns w ssh -i "$WORK/worker_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+  -o ExitOnForwardFailure=yes -o ServerAliveInterval=5 -N -R 2222:localhost:22 root@198.18.40.1 >"$WORK/ssh-R.log" 2>&1 & PIDS+=($!)
+wait_for "ssh -R" 30 in_ns j bash -c "ss -Hltn | grep -q '127.0.0.1:2222 '"
+
+# socat relay: jump joins engineer :7001 with the worker's outbound connection to :7002 (one pair per session)
+in_ns j bash -c 'while true; do socat TCP-LISTEN:7001,bind=198.18.42.1,reuseaddr,nodelay TCP-LISTEN:7002,bind=198.18.40.1,reuseaddr,nodelay; done' >"$WORK/socat-j.log" 2>&1 & PIDS+=($!)
+in_ns w bash -c 'while true; do socat TCP:198.18.40.1:7002,retry=1000,interval=0.02,nodelay TCP:127.0.0.1:22,nodelay; sleep 0.01; done' >"$WORK/socat-w.log" 2>&1 & PIDS+=($!)
+
+# measure NAME CMD...: CMD is an ssh command line prefix that ends where the remote command goes
+measure() {
+  local name=$1; shift
+  local t ms=() i
+  for i in $(seq "$RUNS"); do
+    t=$(date +%s%N)
+    HOME=$HOME_ENG timeout 60 ip netns exec "${P}e" "$@" true
+    ms+=($(( ($(date +%s%N) - t) / 1000000 )))
+  done
+  local med
+  med=$(printf '%s\n' "${ms[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  t=$(date +%s%N)
+  head -c "${BULK_MIB}M" /dev/zero | HOME=$HOME_ENG timeout 600 ip netns exec "${P}e" "$@" 'cat > /dev/null'
+  local s; s=$(( $(date +%s%N) - t ))
+  local mbit; mbit=$(awk -v b=$((BULK_MIB * 1048576)) -v ns="$s" 'BEGIN {printf "%.0f", b * 8 / (ns / 1e9) / 1e6}')
+  ROWS+=("| $name | $med | $mbit |")
+  log "$name: setup median ${med} ms (runs: ${ms[*]}), bulk ${mbit} Mbit/s"
+}
+measure "gridmesh ssh (ProxyCommand, JVM per connection)" ssh -F "$WORK/ssh_config" "${SSHO[@]}" root@worker
+measure "gridmesh forward (running JVM), ssh 127.0.0.1" ssh "${SSHO[@]}" -p "$FWD" root@127.0.0.1
+measure "OpenSSH reverse tunnel via jump (ssh -R / -J)" ssh "${SSHO[@]}" -o "ProxyCommand=ssh ${SSHO[*]} -W %h:%p root@198.18.42.1" -p 2222 root@127.0.0.1
+measure "socat relay on the jump host" ssh "${SSHO[@]}" -p 7001 root@198.18.42.1
+
+printf '\n| path (same run) | `ssh ... true` setup ms (median of %s) | bulk `cat` of %s MiB, Mbit/s |\n|---|---|---|\n' "$RUNS" "$BULK_MIB"
+printf '%s\n' "${ROWS[@]}"
+printf '\nload average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
