@@ -334,10 +334,17 @@ public final class DataPlane implements AutoCloseable {
                 channel.eventLoop().execute(relayedDrain);
             } catch (RejectedExecutionException e) {
                 relayedScheduled.set(false);
-                ByteBuf b;
-                while ((b = relayed.poll()) != null) {
-                    b.release();
-                }
+                discardRelayed();
+            }
+        }
+    }
+
+    /** Only once the event loop is stopped (the queue has one consumer; the lock orders these late ones). */
+    private void discardRelayed() {
+        synchronized (relayed) {
+            ByteBuf b;
+            while ((b = relayed.poll()) != null) {
+                b.release();
             }
         }
     }
@@ -608,6 +615,7 @@ public final class DataPlane implements AutoCloseable {
         if (outside != null) {
             outside.close();
         }
+        discardRelayed(); // relayed datagrams the stopped event loop will not drain
         if (netconf != null) {
             try {
                 netconf.delete(tun.name());
