@@ -397,8 +397,10 @@ step_ssh_tunnel() {
   PID[sshd]=$!
 
   bold "==> On the relay's host: a user, a token, a policy"
-  run in_ns rinet "$GRIDMESH" relay user create alice --group ops --state-dir "$WORK/relay" | sed 's/^/        /'
+  printf '    $ gridmesh relay user create alice --group ops --state-dir %s\n' "$WORK/relay"
+  in_ns rinet "$GRIDMESH" relay user create alice --group ops --state-dir "$WORK/relay" | sed 's/^/        /'
   local utoken pin
+  printf '    $ gridmesh relay user token alice --state-dir %s\n' "$WORK/relay"
   utoken=$(in_ns rinet "$GRIDMESH" relay user token alice --state-dir "$WORK/relay" 2>/dev/null)
   say "token for alice: ${utoken:0:13}... (shown once; stored hashed)"
   printf 'allow group:ops node:worker-b 22\n' >"$WORK/relay/tunnel-policy"
