@@ -54,6 +54,8 @@ final class PathLab implements AutoCloseable {
     final String dirC;
     final String relayDir;
     RelayMeshTest.Relay relay;
+    /** This lab's own copy of the distribution: another test run in the same tree may replace the shared one. */
+    final Path lib;
     String token;
     private final List<LabProcess> others = new ArrayList<>();
 
@@ -79,6 +81,7 @@ final class PathLab implements AutoCloseable {
         inet.route("198.18.1.0/24", aWan.aIp());
         inet.route("198.18.3.0/24", aWan.aIp());
         inet.route("198.18.2.0/24", bWan.aIp());
+        lib = privateLib(lab);
         relayDir = RelayMeshTest.fresh(lab, "relay-state");
         dirA = RelayMeshTest.fresh(lab, "agent-a");
         dirB = RelayMeshTest.fresh(lab, "agent-b");
@@ -97,8 +100,8 @@ final class PathLab implements AutoCloseable {
     }
 
     private RelayMeshTest.Relay startRelay() {
-        LabProcess p = inet.spawn("relay", GridmeshCli.daemon("relay", "--state-dir", relayDir, "--listen",
-                "0.0.0.0:0", "--stun-listen", STUN1));
+        LabProcess p = inet.spawn("relay", java("relay", List.of("-Xmx256m"), "relay", "--state-dir", relayDir,
+                "--listen", "0.0.0.0:0", "--stun-listen", STUN1));
         java.util.concurrent.atomic.AtomicReference<java.util.regex.Matcher> port = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicReference<java.util.regex.Matcher> pin = new java.util.concurrent.atomic.AtomicReference<>();
         lab.await("relay listening", Duration.ofSeconds(60), () -> {
@@ -131,12 +134,33 @@ final class PathLab implements AutoCloseable {
                 "--stun", STUN1, "--stun", STUN2));
         args.addAll(List.of(extra));
         // agents restart per scenario: a CDS archive per agent (made by its first run) and C1 start them faster
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+AutoCreateSharedArchive",
-                "-XX:SharedArchiveFile=" + Path.of("target", "cds-" + name + ".jsa").toAbsolutePath(), "-Xss512k",
-                "--enable-native-access=ALL-UNNAMED", "-cp", GridmeshCli.lib() + "/*", "dev.gridmesh.cli.Main"));
-        cmd.addAll(args);
-        return ns.spawn(log, cmd);
+        return ns.spawn(log, java(name, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+AutoCreateSharedArchive",
+                "-XX:SharedArchiveFile=" + lab.file("cds-" + name + ".jsa")), args.toArray(String[]::new)));
+    }
+
+    private List<String> java(String name, List<String> jvm, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-Xss512k", "--enable-native-access=ALL-UNNAMED", "-cp", lib + "/*", "dev.gridmesh.cli.Main"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static Path privateLib(Lab lab) {
+        Path dir = lab.file("lib");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            try (var jars = java.nio.file.Files.list(GridmeshCli.lib())) {
+                for (Path j : jars.filter(f -> f.toString().endsWith(".jar")).toList()) {
+                    java.nio.file.Files.copy(j, dir.resolve(j.getFileName()),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return dir;
     }
 
     /** One local API exchange on {@code DIR/agent.sock}; null when the agent is not answering (yet). */

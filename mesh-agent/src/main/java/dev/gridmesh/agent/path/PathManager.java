@@ -62,6 +62,8 @@ public final class PathManager implements AutoCloseable {
     /** Traffic for a relayed peer (or `gridmesh ping`) starts punching again at most this often per peer. */
     static final long TRAFFIC_PUNCH_MIN_NANOS = TimeUnit.SECONDS.toNanos(3);
     static final long TRAFFIC_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** After a STUN run where a server did not answer, the next run comes this soon (doubling to `rediscover`). */
+    static final long DISCOVERY_RETRY_MIN_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** A traffic-triggered session is light: 64 pings at most, no random (birthday) probes. */
     static final PunchConfig TRAFFIC_PUNCH = new PunchConfig(java.time.Duration.ofMillis(100), 5,
             java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(10), 64, 16, 0);
@@ -88,6 +90,7 @@ public final class PathManager implements AutoCloseable {
     private boolean publishPending;
     private long nextDiscoveryAt;
     private long nextTrafficCheckAt;
+    private long discoveryRetryNanos;
     private volatile boolean closed;
 
     public PathManager(NodePrivateKey key, int localPort, PathOptions options, PathIo io) {
@@ -326,7 +329,15 @@ public final class PathManager implements AutoCloseable {
 
     private void discoveryDone() {
         long now = System.nanoTime();
-        nextDiscoveryAt = now + options.rediscover().toNanos();
+        boolean partial = discovery.report().map(r -> !r.udp()
+                || r.observations().stream().anyMatch(o -> !o.answered())).orElse(true);
+        if (partial) { // a STUN server did not answer (lost datagram, busy host, UDP blocked): ask again soon
+            discoveryRetryNanos = discoveryRetryNanos == 0 ? DISCOVERY_RETRY_MIN_NANOS
+                    : Math.min(discoveryRetryNanos * 2, options.rediscover().toNanos());
+        } else {
+            discoveryRetryNanos = 0;
+        }
+        nextDiscoveryAt = now + (partial ? discoveryRetryNanos : options.rediscover().toNanos());
         discovery.report().ifPresent(r -> log.info("netcheck: udp={} mapping={} public={} rtt={}", r.udp(),
                 r.mapping(), r.publicEndpoints(), r.bestRtt().orElse(null)));
         for (CompletableFuture<Void> w : discoveryWaiters) {
