@@ -263,6 +263,11 @@ public final class ControlClient implements AutoCloseable {
         streams = s;
     }
 
+    /** The tunnel-stream sink set with {@link #streams(StreamFrames)}, or null. */
+    public StreamFrames streams() {
+        return streams;
+    }
+
     private static String rootMessage(Throwable t) {
         Throwable c = t;
         while (c.getCause() != null && c.getCause() != c) {

@@ -81,7 +81,9 @@ public final class MeshAgent implements AutoCloseable {
     private volatile DataPlane dataPlane;
     private volatile ControlMessage.RegisterOk registration;
     private volatile PathManager paths;
-    private ControlClient control;
+    private volatile ControlClient control;
+    private volatile dev.gridmesh.agent.control.ControlConfig controlConfig; // null: config.control(); set by up
+    private final MeshControlOps ops = new MeshControlOps(this);
     private LocalApiServer api;
 
     /** A peer as the relay describes it plus the path chosen for it. */
@@ -189,6 +191,7 @@ public final class MeshAgent implements AutoCloseable {
         h.put(LocalApiProtocol.OP_SHOW, params -> DataPlaneLocalApi.show(requireDataPlane().status()));
         h.put("stats", params -> DataPlaneLocalApi.stats(requireDataPlane().status()));
         PathApi.register(h, () -> paths, this::peerKeyOf);
+        ops.register(h); // up, down, logout
         return h;
     }
 
@@ -236,12 +239,58 @@ public final class MeshAgent implements AutoCloseable {
         list.sort(Comparator.comparing(AgentStatus.Peer::name));
         ControlClient c = control;
         AgentStatus.Self self = new AgentStatus.Self(ok == null ? null : ok.nodeName(),
-                ok == null ? null : ok.overlayIp().getHostAddress(), key.publicKey().toBase64(), config.control().host()
-                + ":" + config.control().port(), c == null ? ConnectionState.CONNECTING.name() : c.state().name(),
+                ok == null ? null : ok.overlayIp().getHostAddress(), key.publicKey().toBase64(), controlConfig().host()
+                + ":" + controlConfig().port(), ops.mode() != MeshControlOps.Mode.UP ? ops.mode().name()
+                : c == null ? ConnectionState.CONNECTING.name() : c.state().name(),
                 c == null ? 0 : c.since().toEpochMilli(), c == null ? "" : c.lastError(),
                 c == null ? 0 : c.registrations(), dp == null ? null : dp.interfaceName());
         return new AgentStatus(1, self, list, new AgentStatus.RelayPathStats(relayPath.framesSent(),
                 relayPath.bytesSent(), relayPath.dropCounts()), dp == null ? Map.of() : dp.status().drops());
+    }
+
+    // ------------------------------------------------------------------ up / down / logout (MeshControlOps)
+
+    /** The operator ops up/down/logout of this agent. */
+    public MeshControlOps ops() {
+        return ops;
+    }
+
+    dev.gridmesh.agent.control.ControlConfig controlConfig() {
+        dev.gridmesh.agent.control.ControlConfig cc = controlConfig;
+        return cc == null ? config.control() : cc;
+    }
+
+    boolean registered() {
+        return registration != null;
+    }
+
+    /** A new, unstarted control client with this agent's key, relay path, listener and tunnel-stream sink. */
+    ControlClient newControl(dev.gridmesh.agent.control.ControlConfig cc, String joinToken) throws IOException {
+        ControlClient fresh = new ControlClient(cc, key, joinToken, relayPath, new Listener());
+        ControlClient old = control;
+        if (old != null) {
+            fresh.streams(old.streams());
+        }
+        return fresh;
+    }
+
+    synchronized void replaceControl(ControlClient fresh, dev.gridmesh.agent.control.ControlConfig cc) {
+        control = fresh;
+        controlConfig = cc;
+    }
+
+    /** Removes every peer from the data plane (after the control client has stopped); how many there were. */
+    int removeAllPeers() {
+        DataPlane dp = dataPlane;
+        int n = peers.size();
+        for (NodePublicKey k : List.copyOf(peers.keySet())) {
+            if (dp != null) {
+                removePeer(dp, k);
+            } else {
+                peers.remove(k);
+            }
+        }
+        return n;
     }
 
     // ------------------------------------------------------------------ control events (relay event loop)
