@@ -33,6 +33,8 @@ import picocli.CommandLine.ScopeType;
                 dev.gridmesh.cli.agent.PingCommand.class,
                 dev.gridmesh.cli.relay.RelayCommand.class,
                 dev.gridmesh.cli.operator.PeersCommand.class,
+                dev.gridmesh.cli.operator.UpCommand.class,
+                dev.gridmesh.cli.operator.DownCommand.class,
                 dev.gridmesh.cli.operator.LogoutCommand.class,
                 dev.gridmesh.cli.operator.CompletionCommand.class,
                 dev.gridmesh.cli.tunnel.LoginCommand.class,

@@ -14,13 +14,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gridmesh logout [--state-dir DIR]}: forgets this node's identity (deletes {@code node.key}), so the next
- * start joins as a new node with a new token. Only while no agent runs on the dir (it takes the dir's lock to be
- * sure); a running agent is refused with what to do. The relay keeps the old node until an admin removes it
+ * start joins as a new node with a new token. With no agent on the dir it takes the dir's lock and deletes the key
+ * itself; a running agent (the lock is held) is asked over its local socket to leave the mesh and delete the key
+ * (it keeps running, logged out, until it is restarted with --token). The relay keeps the old node until an admin removes it
  * ({@code gridmesh relay node remove NAME}).
  */
 @Command(name = "logout", mixinStandardHelpOptions = true,
         description = {"Forget this node's identity (its node key) so the next start joins as a new node.",
-                "Stop the agent first (systemctl stop gridmesh-agent)."})
+                "A running agent leaves the mesh first (over its local socket)."})
 public final class LogoutCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -37,9 +38,10 @@ public final class LogoutCommand implements Callable<Integer> {
         try {
             dir = StateDir.open(stateDir);
         } catch (StateDirException e) {
-            throw new CliException("logout", e.getMessage().contains("in use")
-                    ? "an agent is running on " + stateDir + ": stop it first (systemctl stop gridmesh-agent)"
-                    : e.getMessage(), e);
+            if (e.getMessage().contains("in use")) { // a running agent: it leaves the mesh and deletes the key
+                return AgentOps.call("logout", stateDir, java.util.Map.of(), spec.commandLine().getOut());
+            }
+            throw new CliException("logout", e.getMessage(), e);
         }
         try (dir) {
             boolean had = Files.deleteIfExists(dir.keyFile());

@@ -43,19 +43,53 @@ class OperatorCommandsTest {
     }
 
     @Test
-    void logoutForgetsTheKeyOnlyWhileNoAgentRuns(@TempDir Path dir) throws Exception {
+    void logoutForgetsTheKeyItselfOrAsksTheRunningAgent(@TempDir Path dir) throws Exception {
         java.nio.file.Files.writeString(dir.resolve("node.key"), "k\n");
         try (StateDir running = StateDir.open(dir)) {
-            CliRun refused = CliRun.run("logout", "--state-dir", dir.toString());
-            assertThat(refused.exit()).isEqualTo(1);
-            assertThat(refused.err()).contains("an agent is running on " + dir + ": stop it first");
+            CliRun noSocket = CliRun.run("logout", "--state-dir", dir.toString());
+            assertThat(noSocket.exit()).isEqualTo(1);
+            assertThat(noSocket.err()).startsWith("gridmesh: logout: ");
             assertThat(dir.resolve("node.key")).exists();
+            JsonNode answer = new ObjectMapper().readTree("{\"mode\":\"LOGGED_OUT\",\"message\":\"node key deleted\"}");
+            try (LocalApiServer api = LocalApiServer.start(StateDir.socketPath(dir), Map.of("logout", p -> answer))) {
+                CliRun viaAgent = CliRun.run("logout", "--state-dir", dir.toString());
+                assertThat(viaAgent.exit()).as(viaAgent.err()).isZero();
+                assertThat(viaAgent.out()).contains("logout: node key deleted [logged_out]");
+            }
         }
         CliRun ok = CliRun.run("logout", "--state-dir", dir.toString());
         assertThat(ok.exit()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("deleted");
         assertThat(dir.resolve("node.key")).doesNotExist();
         assertThat(CliRun.run("logout", "--state-dir", dir.toString()).out()).contains("already logged out");
+    }
+
+    @Test
+    void upAndDownTalkToTheAgentSocketOnly(@TempDir Path dir) throws Exception {
+        java.util.List<JsonNode> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ObjectMapper m = new ObjectMapper();
+        JsonNode downAnswer = m.readTree("{\"mode\":\"DOWN\",\"message\":\"left the mesh\"}");
+        JsonNode upAnswer = m.readTree("{\"mode\":\"UP\",\"message\":\"connecting\"}");
+        try (LocalApiServer api = LocalApiServer.start(StateDir.socketPath(dir), Map.of(
+                "down", p -> downAnswer,
+                "up", p -> {
+                    seen.add(p);
+                    return upAnswer;
+                }))) {
+            CliRun down = CliRun.run("down", "--state-dir", dir.toString());
+            assertThat(down.exit()).as(down.err()).isZero();
+            assertThat(down.out()).contains("down: left the mesh [down]");
+            CliRun up = CliRun.run("up", "--state-dir", dir.toString(), "--server", "relay.example:8443", "--pin",
+                    "sha256:00", "--token", "t");
+            assertThat(up.exit()).as(up.err()).isZero();
+            assertThat(seen.getFirst().path("server").asText()).isEqualTo("relay.example:8443");
+            assertThat(seen.getFirst().path("pin").asText()).isEqualTo("sha256:00");
+            assertThat(seen.getFirst().path("token").asText()).isEqualTo("t");
+        }
+        CliRun none = CliRun.run("down", "--state-dir", dir.toString());
+        assertThat(none.exit()).isEqualTo(1);
+        assertThat(none.errLines()).hasSize(1);
+        assertThat(none.err()).startsWith("gridmesh: down: ");
     }
 
     @Test
