@@ -79,6 +79,9 @@ class DirectPathMatrixTest {
                 l.add(new NatKind[] {x, y});
             }
         }
+        // two more EIM x EIM runs: a median of three for the time to the first direct path
+        l.add(new NatKind[] {NatKind.ENDPOINT_INDEPENDENT, NatKind.ENDPOINT_INDEPENDENT});
+        l.add(new NatKind[] {NatKind.ENDPOINT_INDEPENDENT, NatKind.ENDPOINT_INDEPENDENT});
         return l;
     }
 
