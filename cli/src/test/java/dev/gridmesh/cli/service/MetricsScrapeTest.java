@@ -49,6 +49,14 @@ class MetricsScrapeTest {
             assertThat(before.get("gridmesh_relay_registrations_total{outcome=\"admitted\"}")).isZero();
             assertThat(before.get("gridmesh_relay_drops_total{reason=\"PACKET_NO_DESTINATION\"}")).isZero();
             assertThat(before.get("gridmesh_relay_stun_requests_total")).isZero();
+            assertThat(before.types).containsEntry("gridmesh_relay_queue_bytes", "gauge")
+                    .containsEntry("gridmesh_relay_queue_bytes_max", "gauge")
+                    .containsEntry("gridmesh_relay_tunnel_streams_open", "gauge")
+                    .containsEntry("gridmesh_relay_tunnel_streams_total", "counter");
+            assertThat(before.get("gridmesh_relay_queue_bytes")).isZero();
+            assertThat(before.get("gridmesh_relay_tunnel_streams_open")).isZero();
+            assertThat(before.get("gridmesh_relay_tunnel_streams_total{outcome=\"opened\"}")).isZero();
+            assertThat(before.get("gridmesh_relay_tunnel_streams_total{outcome=\"denied\"}")).isZero();
 
             // GET /healthz over TLS (the relay's own port), and one STUN Binding request
             SSLContext trustAll = SSLContext.getInstance("TLS");
@@ -92,6 +100,10 @@ class MetricsScrapeTest {
             assertThat(m.get("gridmesh_agent_relay_connection_state{state=\"CONNECTING\"}")).isEqualTo(1);
             assertThat(m.get("gridmesh_agent_wireguard_bytes_total{direction=\"rx\"}")).isZero();
             assertThat(m.get("gridmesh_agent_path_switches_total{to=\"direct\"}")).isZero();
+            assertThat(m.types).containsEntry("gridmesh_agent_handshakes_total", "counter")
+                    .containsEntry("gridmesh_agent_relay_queue_bytes", "gauge");
+            assertThat(m.get("gridmesh_agent_handshakes_total")).isZero();
+            assertThat(m.get("gridmesh_agent_relay_queue_bytes")).isZero();
         }
     }
 

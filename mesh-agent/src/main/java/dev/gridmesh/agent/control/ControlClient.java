@@ -263,6 +263,13 @@ public final class ControlClient implements AutoCloseable {
         streams = s;
     }
 
+    /** Bytes waiting in the relay connection's outbound buffer, read now (metrics); 0 without a connection. */
+    public long pendingWriteBytes() {
+        Channel c = current;
+        io.netty.channel.ChannelOutboundBuffer ob = c == null ? null : c.unsafe().outboundBuffer();
+        return ob == null ? 0 : ob.totalPendingWriteBytes();
+    }
+
     /** The tunnel-stream sink set with {@link #streams(StreamFrames)}, or null. */
     public StreamFrames streams() {
         return streams;

@@ -35,6 +35,8 @@ import java.util.function.Supplier;
  *   gridmesh_agent_relay_connection_state{state}     gauge   1 for the current state
  *   gridmesh_agent_relay_connects_total              counter relay connection attempts that got TCP up
  *   gridmesh_agent_relay_registrations_total         counter successful registrations (first one + reconnects)
+ *   gridmesh_agent_handshakes_total                  counter WireGuard handshakes completed
+ *   gridmesh_agent_relay_queue_bytes                 gauge   bytes waiting to be written to the relay connection
  * </pre>
  * The per-peer sums drop when a peer is removed; Prometheus' rate() treats that as a counter reset.
  */
@@ -106,6 +108,16 @@ public final class AgentMetrics {
                 .help("WireGuard handshake messages refused.").callback(cb -> {
                     DataPlane dp = dataPlane(agent);
                     cb.call(dp == null ? 0 : dp.engine().dropCount(DropReason.HANDSHAKE_FAILED));
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_agent_handshakes_total")
+                .help("WireGuard handshakes completed (initiator or responder).").callback(cb -> {
+                    DataPlane dp = dataPlane(agent);
+                    cb.call(dp == null ? 0 : dp.engine().handshakesCompleted());
+                }).register(registry);
+        GaugeWithCallback.builder().name("gridmesh_agent_relay_queue_bytes")
+                .help("Bytes waiting in the relay connection's outbound buffer.").callback(cb -> {
+                    ControlClient c = control(agent);
+                    cb.call(c == null ? 0 : c.pendingWriteBytes());
                 }).register(registry);
         CounterWithCallback.builder().name("gridmesh_agent_wireguard_bytes_total")
                 .help("WireGuard bytes received (rx) and sent (tx), summed over current peers.")

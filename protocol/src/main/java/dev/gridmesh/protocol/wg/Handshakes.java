@@ -265,6 +265,7 @@ final class Handshakes {
         peer.handshakeAttempts = 0;
         peer.sentLastMinuteHandshake = false;
         peer.lastHandshakeEpochMillis = e.epochMillis.getAsLong();
+        e.handshakesCompleted.incrementAndGet();
     }
 
     /** Forgets all sessions and the handshake, drops staged packets (wireguard-go's ZeroAndFlushAll). Guarded. */

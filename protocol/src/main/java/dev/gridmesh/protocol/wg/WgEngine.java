@@ -53,6 +53,7 @@ public final class WgEngine {
     static final Object RESERVED = new Object();
     private volatile AllowedIps<Peer> routes = new AllowedIps<>();
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
+    final AtomicLong handshakesCompleted = new AtomicLong(); // per handshake, not per packet
     private final AtomicLong configSeq = new AtomicLong();
     private final PacketResult tickScratch = new PacketResult();
     final LoadMonitor load = new LoadMonitor();
@@ -572,6 +573,11 @@ public final class WgEngine {
             }
         }
         return m;
+    }
+
+    /** Handshakes completed (as initiator or responder), over the engine's life. */
+    public long handshakesCompleted() {
+        return handshakesCompleted.get();
     }
 
     public long dropCount(DropReason reason) {

@@ -26,6 +26,10 @@ import java.util.Set;
  *   gridmesh_relay_stun_requests_total             counter STUN datagrams received
  *   gridmesh_relay_stun_responses_total            counter Binding success responses sent
  *   gridmesh_relay_stun_drops_total{reason}        counter STUN datagrams dropped
+ *   gridmesh_relay_queue_bytes                     gauge   bytes waiting to be written to online agents (sum)
+ *   gridmesh_relay_queue_bytes_max                 gauge   the fullest agent connection's waiting bytes
+ *   gridmesh_relay_tunnel_streams_open             gauge   engineer tunnel streams open now
+ *   gridmesh_relay_tunnel_streams_total{outcome}   counter tunnel streams opened / denied
  * </pre>
  */
 public final class RelayPrometheus {
@@ -95,6 +99,24 @@ public final class RelayPrometheus {
                     for (StunServer.DropReason r : StunServer.DropReason.values()) {
                         cb.call(s == null ? 0 : s.drops(r), r.name());
                     }
+                }).register(registry);
+        GaugeWithCallback.builder().name("gridmesh_relay_queue_bytes")
+                .help("Bytes waiting in the outbound buffers of online agents' connections (sum).")
+                .callback(cb -> cb.call(relay.hub().queuedBytes()[0])).register(registry);
+        GaugeWithCallback.builder().name("gridmesh_relay_queue_bytes_max")
+                .help("Bytes waiting in the fullest online agent connection's outbound buffer.")
+                .callback(cb -> cb.call(relay.hub().queuedBytes()[1])).register(registry);
+        GaugeWithCallback.builder().name("gridmesh_relay_tunnel_streams_open")
+                .help("Engineer tunnel streams open now.").callback(cb -> {
+                    var t = relay.tunnels();
+                    cb.call(t == null ? 0 : t.streamsOpen());
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_tunnel_streams_total")
+                .help("Engineer tunnel streams by outcome: opened (handed to the agent) or denied.")
+                .labelNames("outcome").callback(cb -> {
+                    var t = relay.tunnels();
+                    cb.call(t == null ? 0 : t.streamsOpened(), "opened");
+                    cb.call(t == null ? 0 : t.streamsDenied(), "denied");
                 }).register(registry);
     }
 

@@ -46,6 +46,22 @@ public final class RelayHub {
     }
 
     /**
+     * Bytes waiting in the outbound buffers of the online agents' connections, read at call time (metrics):
+     * {@code [sum, max]} over the connections.
+     */
+    public long[] queuedBytes() {
+        long sum = 0;
+        long max = 0;
+        for (RelaySession s : online.values()) {
+            io.netty.channel.ChannelOutboundBuffer ob = s.channel().unsafe().outboundBuffer();
+            long n = ob == null ? 0 : ob.totalPendingWriteBytes();
+            sum += n;
+            max = Math.max(max, n);
+        }
+        return new long[] {sum, max};
+    }
+
+    /**
      * {@code s} authenticated as {@code n}: replaces an older connection of the same key (closed as REPLACED), sends
      * {@code s} the full peer map and tells every other online node. When {@code s} already closed, the node is
      * still recorded (and announced offline if it is new).

@@ -55,6 +55,7 @@ public final class RelayServer implements AutoCloseable {
     private final RelayAdmin relayAdmin;
     private final String pin;
     private final boolean epoll;
+    private volatile dev.gridmesh.relay.tunnel.TunnelService tunnels; // set once by start
 
     private RelayServer(RelayConfig config, Store store, ExecutorService storeExecutor, EventLoopGroup boss,
                         EventLoopGroup workers, Channel serverChannel, StunUdpServer stun, AdminServer admin,
@@ -132,6 +133,7 @@ public final class RelayServer implements AutoCloseable {
             }
             RelayServer s = new RelayServer(config, store, storeExecutor, boss, workers, ch, stun, admin, rc, relayAdmin,
                     cert.pin(), epoll);
+            s.tunnels = tunnels;
             log.info("relay: listening on tcp {} ({}), stun {}, pin {}", s.tcpAddress(), epoll ? "epoll" : "nio",
                     stun == null ? "off" : stun.localAddresses(), s.pin);
             return s;
@@ -185,6 +187,11 @@ public final class RelayServer implements AutoCloseable {
 
     public StunServer stunEngine() {
         return stun == null ? null : stun.engine();
+    }
+
+    /** The engineer-tunnel service (streams opened, denied, open now). */
+    public dev.gridmesh.relay.tunnel.TunnelService tunnels() {
+        return tunnels;
     }
 
     public RelayHub hub() {

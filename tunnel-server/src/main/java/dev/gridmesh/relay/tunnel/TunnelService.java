@@ -136,6 +136,15 @@ public final class TunnelService implements AutoCloseable {
         return denied.get();
     }
 
+    /** Tunnel streams open now, summed over agent connections (each map read off its loop: approximate, metrics). */
+    public int streamsOpen() {
+        int n = 0;
+        for (AgentLink l : links.values()) {
+            n += l.streams.size();
+        }
+        return n;
+    }
+
     /** Open tunnel streams across all agent connections (approximate, for stats). */
     public int agentsWithTunnels() {
         return links.size();
