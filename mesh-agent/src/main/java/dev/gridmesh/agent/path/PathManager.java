@@ -376,6 +376,7 @@ public final class PathManager implements AutoCloseable {
         if (p.nodeKey().equals(box.publicKey())) {
             return;
         }
+        boolean known = links.containsKey(p.nodeKey());
         PeerLink l = links.computeIfAbsent(p.nodeKey(), k -> {
             PeerLink n = new PeerLink(k);
             n.session = new PunchSession(k, box, rng, PunchConfig.defaults());
@@ -385,8 +386,13 @@ public final class PathManager implements AutoCloseable {
         boolean cameOnline = p.online() && !l.online;
         if (cameOnline) {
             l.cmmEndpoints = null; // a new run of the peer: forget its previous call-me-maybe
+            // the endpoints that come with the online transition are the relay's record of the previous run
+            l.staleMap = known ? p.endpoints() : null;
         }
-        l.mapEndpoints = p.endpoints();
+        if (l.staleMap != null && !l.staleMap.equals(p.endpoints())) {
+            l.staleMap = null; // the peer published its endpoints for this run
+        }
+        l.mapEndpoints = l.staleMap != null ? List.of() : p.endpoints();
         l.refreshCandidates();
         l.online = p.online();
         long now = System.nanoTime();

@@ -28,6 +28,8 @@ final class PeerLink {
     final Set<InetSocketAddress> candidates = new LinkedHashSet<>();
     java.util.List<InetSocketAddress> mapEndpoints = java.util.List.of();
     java.util.List<InetSocketAddress> cmmEndpoints;
+    /** Peer-map endpoints seen with the peer's offline -> online transition (its previous run's): ignored. */
+    java.util.List<InetSocketAddress> staleMap;
 
     void refreshCandidates() {
         candidates.clear();
