@@ -32,6 +32,16 @@ import org.junit.jupiter.api.io.TempDir;
 class MeshControlOpsTest {
     @TempDir Path tmp;
 
+    static double handshakes(io.prometheus.metrics.model.registry.PrometheusRegistry r) {
+        for (io.prometheus.metrics.model.snapshots.MetricSnapshot s : r.scrape()) {
+            if (s instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot c
+                    && c.getMetadata().getPrometheusName().equals("gridmesh_agent_handshakes")) {
+                return c.getDataPoints().getFirst().getValue();
+            }
+        }
+        throw new AssertionError("no gridmesh_agent_handshakes_total");
+    }
+
     @Test
     void downUpKeepsTheOverlayIpAndLogoutForgetsTheKey() throws Exception {
         try (RelayServer r = relay(tmp.resolve("relay"), 0)) {
@@ -44,6 +54,15 @@ class MeshControlOpsTest {
                 ControlMessage.RegisterOk okB = b.firstRegistration().get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 await("a sees b", () -> a.status().peers().size() == 1 && a.status().peers().getFirst().online());
                 LocalApiClient api = new LocalApiClient(StateDir.socketPath(tmp.resolve("a")));
+
+                io.prometheus.metrics.model.registry.PrometheusRegistry metrics =
+                        new io.prometheus.metrics.model.registry.PrometheusRegistry();
+                dev.gridmesh.agent.metrics.AgentMetrics.register(metrics, () -> a);
+                byte[] first = IpPackets.ipv4Udp(ip(okA), ip(okB), 1111, 2222, "before down".getBytes());
+                tunA.inject(first);
+                assertThat(tunB.awaitWritten(WAIT)).isEqualTo(first);
+                double handshakes = handshakes(metrics);
+                assertThat(handshakes).isGreaterThanOrEqualTo(1);
 
                 JsonNode down = api.call(MeshControlOps.OP_DOWN, null);
                 assertThat(down.path("mode").asText()).isEqualTo("DOWN");
@@ -66,6 +85,7 @@ class MeshControlOpsTest {
                 byte[] hello = IpPackets.ipv4Udp(ip(okA), ip(okB), 1111, 2222, "after down/up".getBytes());
                 tunA.inject(hello);
                 assertThat(tunB.awaitWritten(WAIT)).isEqualTo(hello);
+                assertThat(handshakes(metrics)).as("a new session after up").isGreaterThan(handshakes);
 
                 assertThatThrownBy(() -> api.call(MeshControlOps.OP_UP, Map.of("server", "nonsense")))
                         .isInstanceOf(LocalApiException.class).hasMessageContaining("HOST:PORT");
