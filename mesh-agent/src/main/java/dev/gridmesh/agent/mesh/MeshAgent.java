@@ -266,7 +266,7 @@ public final class MeshAgent implements AutoCloseable {
 
     /** A new, unstarted control client with this agent's key, relay path, listener and tunnel-stream sink. */
     ControlClient newControl(dev.gridmesh.agent.control.ControlConfig cc, String joinToken) throws IOException {
-        ControlClient fresh = new ControlClient(cc, key, joinToken, relayPath, new Listener());
+        ControlClient fresh = new ControlClient(cc, key, joinToken, relayPath, ops.untilRegistered(new Listener()));
         ControlClient old = control;
         if (old != null) {
             fresh.streams(old.streams());

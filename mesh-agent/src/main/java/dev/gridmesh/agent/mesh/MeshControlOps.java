@@ -3,6 +3,11 @@ package dev.gridmesh.agent.mesh;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gridmesh.agent.control.ControlClient;
 import dev.gridmesh.agent.control.ControlConfig;
+import dev.gridmesh.agent.control.ControlListener;
+import dev.gridmesh.agent.control.ConnectionState;
+import dev.gridmesh.agent.control.PeerMapTracker;
+import dev.gridmesh.protocol.relay.ControlMessage;
+import io.netty.buffer.ByteBuf;
 import dev.gridmesh.agent.control.RelayTrust;
 import dev.gridmesh.agent.localapi.LocalApiException;
 import dev.gridmesh.agent.localapi.LocalApiHandler;
@@ -123,6 +128,57 @@ public final class MeshControlOps {
         } catch (IOException e) {
             throw new LocalApiException(agent.stateDir().keyFile() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The listener of a control client started by {@code up}: a refusal for good (wrong pin, node removed...) before
+     * its first registration leaves the agent DOWN with the reason in {@code lastError} instead of stopping it; after
+     * a registration, the agent's own listener decides as for the first client.
+     */
+    ControlListener untilRegistered(ControlListener agentListener) {
+        return new ControlListener() {
+            private volatile boolean registered;
+
+            @Override
+            public void onState(ConnectionState state, String detail) {
+                agentListener.onState(state, detail);
+            }
+
+            @Override
+            public boolean onRegistered(ControlMessage.RegisterOk ok) {
+                boolean go = agentListener.onRegistered(ok);
+                registered = go;
+                return go;
+            }
+
+            @Override
+            public void onPeers(PeerMapTracker.Change change) {
+                agentListener.onPeers(change);
+            }
+
+            @Override
+            public void onPacket(ByteBuf payload) {
+                agentListener.onPacket(payload);
+            }
+
+            @Override
+            public void onFatal(String reason) {
+                if (registered) {
+                    agentListener.onFatal(reason);
+                    return;
+                }
+                log.warn("up: {}: the agent stays down (gridmesh up to retry)", reason);
+                synchronized (MeshControlOps.this) {
+                    if (mode == Mode.UP) {
+                        mode = Mode.DOWN;
+                    }
+                }
+                ControlClient c = agent.control();
+                if (c != null) {
+                    Thread.ofVirtual().name("control-close").start(c::close); // not on its own event loop
+                }
+            }
+        };
     }
 
     static ControlConfig with(ControlConfig c, String server, String pin) {

@@ -53,6 +53,7 @@ class MeshControlOpsTest {
                 ControlMessage.RegisterOk okA = a.firstRegistration().get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 ControlMessage.RegisterOk okB = b.firstRegistration().get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 await("a sees b", () -> a.status().peers().size() == 1 && a.status().peers().getFirst().online());
+                await("b sees a", () -> b.status().peers().size() == 1 && b.status().peers().getFirst().online());
                 LocalApiClient api = new LocalApiClient(StateDir.socketPath(tmp.resolve("a")));
 
                 io.prometheus.metrics.model.registry.PrometheusRegistry metrics =
@@ -73,7 +74,13 @@ class MeshControlOpsTest {
                 await("b sees a offline", () -> b.status().peers().size() == 1 && !b.status().peers().getFirst().online());
                 assertThat(api.call(MeshControlOps.OP_DOWN, null).path("message").asText()).contains("already down");
 
-                JsonNode up = api.call(MeshControlOps.OP_UP, Map.of());
+                String wrongPin = "sha256:" + "0".repeat(64);
+                JsonNode refused = api.call(MeshControlOps.OP_UP, Map.of("pin", wrongPin));
+                assertThat(refused.path("mode").asText()).isEqualTo("UP"); // connecting: the refusal comes later
+                await("a refused pin leaves a down, not stopped", () -> a.status().self().connection().equals("DOWN"));
+                assertThat(a.stopped()).isNotDone();
+
+                JsonNode up = api.call(MeshControlOps.OP_UP, Map.of("pin", r.pin()));
                 assertThat(up.path("mode").asText()).isEqualTo("UP");
                 await("a is connected again", () -> a.status().self().connection().equals("CONNECTED"));
                 await("a sees b again", () -> a.status().peers().size() == 1 && a.status().peers().getFirst().online());
