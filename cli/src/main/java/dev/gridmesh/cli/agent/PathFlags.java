@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 public final class PathFlags {
     @Option(names = "--stun", paramLabel = "HOST:PORT",
             description = "STUN server for endpoint discovery, repeatable; two (different addresses best) classify the"
-                    + " NAT. Default: the relay's host, port 3478.")
+                    + " NAT. Default: the relay's host, ports 3478 and 3479.")
     List<String> stun = new ArrayList<>();
 
     @Option(names = "--no-direct", description = "Keep every peer on the relay (no STUN, disco or port mapping).")

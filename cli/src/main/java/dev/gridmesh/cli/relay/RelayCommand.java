@@ -42,7 +42,8 @@ public final class RelayCommand implements Callable<Integer> {
     InetSocketAddress listen;
 
     @Option(names = "--stun-listen", paramLabel = "HOST:PORT", defaultValue = ":3478",
-            description = "UDP address for STUN, or 'off'. Default: ${DEFAULT-VALUE}.")
+            description = "UDP address for STUN, or 'off'; the next port answers STUN too (agents compare the two to"
+                    + " classify their NAT). Default: ${DEFAULT-VALUE}.")
     String stunListen;
 
     @Option(names = "--cert", paramLabel = "FILE", description = "PEM certificate chain (leaf first) of a CA-signed certificate; with --key. Default: a self-signed one made in the state dir.")

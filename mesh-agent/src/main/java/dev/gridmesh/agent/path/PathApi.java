@@ -28,9 +28,13 @@ public final class PathApi {
     private PathApi() {
     }
 
-    /** {@code HOST:3478}: the relay's default STUN endpoint. */
+    /**
+     * {@code HOST:3478} and {@code HOST:3479}: the relay answers STUN on both ports, so that comparing the two
+     * reflexive addresses classifies the NAT's mapping.
+     */
     public static List<InetSocketAddress> defaultStun(String relayHost) {
-        return List.of(new InetSocketAddress(relayHost, DEFAULT_STUN_PORT));
+        return List.of(new InetSocketAddress(relayHost, DEFAULT_STUN_PORT),
+                new InetSocketAddress(relayHost, DEFAULT_STUN_PORT + 1));
     }
 
     /** Copies each STUN/disco datagram off the event loop to the path manager. */

@@ -125,7 +125,7 @@ public final class RelayServer implements AutoCloseable {
             ch = f.channel();
             ch.closeFuture().addListener(done -> tunnels.close());
             if (config.stunListen() != null) {
-                stun = StunUdpServer.bind(new StunServer("gridmesh relay", null), config.stunListen());
+                stun = bindStun(config.stunListen());
             }
             RelayAdmin relayAdmin = new RelayAdmin(rc);
             if (config.adminSocket()) {
@@ -164,6 +164,27 @@ public final class RelayServer implements AutoCloseable {
     }
 
     /** The bound STUN address, or null when STUN is off. */
+    /**
+     * STUN on the configured port and, best effort, on the next port too: agents ask both from one socket, and
+     * whether the two answers name the same public endpoint tells an endpoint-independent NAT mapping from an
+     * endpoint-dependent one (RFC 5780 section 4.3, with the port as the second "address").
+     */
+    private static StunUdpServer bindStun(InetSocketAddress primary) throws IOException {
+        StunServer engine = new StunServer("gridmesh relay", null);
+        int port = primary.getPort();
+        if (port == 0 || port == 65535) {
+            return StunUdpServer.bind(engine, primary);
+        }
+        InetSocketAddress alternate = new InetSocketAddress(primary.getAddress(), port + 1);
+        try {
+            return StunUdpServer.bind(engine, primary, alternate);
+        } catch (IOException e) {
+            log.warn("relay: stun: cannot also listen on {} ({}); NAT mapping type will be unknown to agents",
+                    alternate, e.getMessage());
+            return StunUdpServer.bind(new StunServer("gridmesh relay", null), primary);
+        }
+    }
+
     public InetSocketAddress stunAddress() {
         return stun == null ? null : stun.localAddresses().getFirst();
     }
