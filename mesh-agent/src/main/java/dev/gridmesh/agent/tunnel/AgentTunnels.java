@@ -1,5 +1,6 @@
 package dev.gridmesh.agent.tunnel;
 
+import dev.gridmesh.protocol.netty.MuxChannel;
 import dev.gridmesh.agent.control.StreamFrames;
 import dev.gridmesh.protocol.relay.FrameType;
 import dev.gridmesh.protocol.stream.ResetCode;

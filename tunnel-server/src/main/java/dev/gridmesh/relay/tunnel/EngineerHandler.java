@@ -1,5 +1,6 @@
 package dev.gridmesh.relay.tunnel;
 
+import dev.gridmesh.protocol.netty.MuxChannel;
 import dev.gridmesh.relay.server.RelayFrame;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

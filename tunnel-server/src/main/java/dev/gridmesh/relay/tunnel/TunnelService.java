@@ -1,5 +1,6 @@
 package dev.gridmesh.relay.tunnel;
 
+import dev.gridmesh.protocol.netty.MuxChannel;
 import dev.gridmesh.protocol.relay.FrameType;
 import dev.gridmesh.protocol.relay.Frames;
 import dev.gridmesh.protocol.stream.ResetCode;

@@ -1,4 +1,4 @@
-package dev.gridmesh.agent.tunnel;
+package dev.gridmesh.protocol.netty;
 
 import dev.gridmesh.protocol.stream.BufferOps;
 import io.netty.buffer.ByteBuf;

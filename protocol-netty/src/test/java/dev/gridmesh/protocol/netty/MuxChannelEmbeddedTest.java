@@ -1,4 +1,4 @@
-package dev.gridmesh.relay.tunnel;
+package dev.gridmesh.protocol.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

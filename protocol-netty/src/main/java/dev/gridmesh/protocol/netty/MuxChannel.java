@@ -1,4 +1,4 @@
-package dev.gridmesh.relay.tunnel;
+package dev.gridmesh.protocol.netty;
 
 import dev.gridmesh.protocol.relay.FrameHeader;
 import dev.gridmesh.protocol.relay.FrameType;
@@ -11,8 +11,8 @@ import io.netty.channel.Channel;
 import java.util.Objects;
 
 /**
- * The I/O edge of a {@link StreamMux} on one Netty channel whose pipeline already frames bytes (the relay's agent
- * and engineer connections). Every method runs on the channel's event loop ({@link #run} gets there).
+ * The I/O edge of a {@link StreamMux} on one Netty channel whose pipeline already frames bytes: the relay's agent
+ * and engineer connections, and the agent's relay connection. Every method runs on the channel's event loop ({@link #run} gets there).
  *
  * <p>Stream data is written only while less than {@link #IN_FLIGHT_LIMIT} bytes of it are unflushed, so the
  * control messages and relayed packets that other handlers write to the same channel wait behind at most that
