@@ -1,5 +1,6 @@
 package dev.gridmesh.cli.agent;
 
+import dev.gridmesh.cli.wgquick.FakeTun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,7 +69,7 @@ class AgentCommandTest {
         try (RelayServer r = relay(tmp.resolve("relay"))) {
             String token = r.admin().createToken(false, Duration.ofHours(1), Set.of()).token();
             Path dir = tmp.resolve("agent");
-            AgentCommand cmd = new AgentCommand(DataPlaneOptions.withTun(BlockingTun::new));
+            AgentCommand cmd = new AgentCommand(DataPlaneOptions.withTun(FakeTun::new));
             CommandLine.IFactory f = new CommandLine.IFactory() {
                 @Override
                 public <K> K create(Class<K> cls) throws Exception {
@@ -108,43 +109,6 @@ class AgentCommandTest {
             assertThat(dir.resolve("node.key")).exists();
             CliRun gone = CliRun.run("status", "--state-dir", dir.toString());
             assertThat(gone.exit()).isEqualTo(1);
-        }
-    }
-
-    /** A TUN with nothing to read; writes vanish; close unblocks the reader. */
-    static final class BlockingTun implements TunDevice {
-        private final String name;
-        private final CountDownLatch closed = new CountDownLatch(1);
-
-        BlockingTun(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public int read(PacketBatch batch) throws java.io.IOException {
-            try {
-                closed.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException();
-            }
-            return -1;
-        }
-
-        @Override
-        public boolean write(ByteBuffer packet) {
-            packet.position(packet.limit());
-            return true;
-        }
-
-        @Override
-        public void close() {
-            closed.countDown();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.gridmesh.cli.agent;
 
+import dev.gridmesh.cli.wgquick.FakeTun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gridmesh.agent.dataplane.DataPlaneOptions;
@@ -35,7 +36,7 @@ class AgentServiceTest {
     record Running(AgentCommand cmd, StringWriter out, StringWriter err, CompletableFuture<Integer> exit) {}
 
     static Running start(Path dir, RelayServer r, String token, String name, String... extra) {
-        AgentCommand cmd = new AgentCommand(DataPlaneOptions.withTun(AgentCommandTest.BlockingTun::new));
+        AgentCommand cmd = new AgentCommand(DataPlaneOptions.withTun(FakeTun::new));
         CommandLine.IFactory f = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {

@@ -6,11 +6,11 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 
 /** A TUN device that never has packets to read and accepts every write; closing unblocks the reader. */
-final class FakeTun implements TunDevice {
+public final class FakeTun implements TunDevice {
     private final String name;
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    FakeTun(String name) {
+    public FakeTun(String name) {
         this.name = name;
     }
 
