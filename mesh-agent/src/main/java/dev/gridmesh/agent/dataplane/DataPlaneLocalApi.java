@@ -5,7 +5,6 @@ import dev.gridmesh.agent.localapi.LocalApiProtocol;
 import dev.gridmesh.agent.localapi.ShowResponse;
 import dev.gridmesh.protocol.net.IpPrefix;
 import dev.gridmesh.protocol.wg.WgPeerStatus;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -63,45 +62,8 @@ public final class DataPlaneLocalApi {
         return address(p.network()) + "/" + p.bits();
     }
 
-    /** IPv4 dotted; IPv6 in RFC 5952 form (lower case, longest run of two or more zero groups as {@code ::}). */
+    /** IPv4 dotted; IPv6 in RFC 5952 form (see {@link IpPrefix#formatAddress}). */
     public static String address(InetAddress a) {
-        if (!(a instanceof Inet6Address)) {
-            return a.getHostAddress();
-        }
-        byte[] b = a.getAddress();
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) {
-            g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder(39);
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(g[i]));
-        }
-        return sb.toString();
+        return IpPrefix.formatAddress(a.getAddress());
     }
 }

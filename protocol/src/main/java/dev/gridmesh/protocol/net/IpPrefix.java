@@ -140,7 +140,7 @@ public final class IpPrefix {
         }
     }
 
-    /** Network form, e.g. {@code 100.64.0.0/10}. */
+    /** Network form, e.g. {@code 100.64.0.0/10} (IPv6 in Java's long form; {@link #formatAddress} for RFC 5952). */
     @Override
     public String toString() {
         return network().getHostAddress() + "/" + bits;
@@ -149,6 +149,53 @@ public final class IpPrefix {
     /** Address as written, e.g. {@code 100.64.0.2/10}. */
     public String toHostString() {
         return hostAddress().getHostAddress() + "/" + bits;
+    }
+
+    /**
+     * IPv4 dotted; IPv6 in RFC 5952 form, as wg(8) prints it: lower case, the longest run of two or more zero
+     * groups as {@code ::} ({@code fd7a::2}, not {@code fd7a:0:0:0:0:0:0:2}).
+     */
+    public static String formatAddress(byte[] b) {
+        if (b.length == 4) {
+            return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
+        }
+        if (b.length != 16) {
+            throw new IllegalArgumentException("address of " + b.length + " bytes (expected: 4 or 16)");
+        }
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1; // a single zero group is not compressed
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
     }
 
     @Override
