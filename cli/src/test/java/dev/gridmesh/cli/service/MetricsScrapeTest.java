@@ -99,6 +99,8 @@ class MetricsScrapeTest {
             assertThat(m.get("gridmesh_agent_drops_total{reason=\"NOT_CONNECTED\",source=\"relay\"}")).isZero();
             assertThat(m.get("gridmesh_agent_relay_connection_state{state=\"CONNECTING\"}")).isEqualTo(1);
             assertThat(m.get("gridmesh_agent_wireguard_bytes_total{direction=\"rx\"}")).isZero();
+            assertThat(m.get("gridmesh_agent_wireguard_packets_total{direction=\"tx\"}")).isZero();
+            assertThat(m.types).containsEntry("gridmesh_agent_wireguard_packets_total", "counter");
             assertThat(m.get("gridmesh_agent_path_switches_total{to=\"direct\"}")).isZero();
             assertThat(m.types).containsEntry("gridmesh_agent_handshakes_total", "counter")
                     .containsEntry("gridmesh_agent_relay_queue_bytes", "gauge");

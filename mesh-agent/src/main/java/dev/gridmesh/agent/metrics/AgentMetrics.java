@@ -28,6 +28,7 @@ import java.util.function.Supplier;
  *   gridmesh_agent_punches_total                     counter hole-punching sessions started (current peers)
  *   gridmesh_agent_handshakes_failed_total           counter handshake messages refused (engine HANDSHAKE_FAILED)
  *   gridmesh_agent_wireguard_bytes_total{direction}  counter WireGuard bytes rx/tx, summed over current peers
+ *   gridmesh_agent_wireguard_packets_total{direction} counter WireGuard transport packets rx/tx since start
  *   gridmesh_agent_relay_frames_sent_total           counter datagrams sent over the relay connection
  *   gridmesh_agent_relay_bytes_sent_total            counter their bytes
  *   gridmesh_agent_drops_total{source,reason}        counter drops: engine (WireGuard), io (TUN/UDP), relay
@@ -133,6 +134,13 @@ public final class AgentMetrics {
                     }
                     cb.call(rx, "rx");
                     cb.call(tx, "tx");
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_agent_wireguard_packets_total")
+                .help("WireGuard transport packets received (rx, authenticated) and sent (tx), keepalives included.")
+                .labelNames("direction").callback(cb -> {
+                    DataPlane dp = dataPlane(agent);
+                    cb.call(dp == null ? 0 : dp.engine().transportPacketsReceived(), "rx");
+                    cb.call(dp == null ? 0 : dp.engine().transportPacketsSent(), "tx");
                 }).register(registry);
         CounterWithCallback.builder().name("gridmesh_agent_relay_frames_sent_total")
                 .help("Datagrams sent over the relay connection.").callback(cb -> {

@@ -42,6 +42,21 @@ class MeshControlOpsTest {
         throw new AssertionError("no gridmesh_agent_handshakes_total");
     }
 
+    /** gridmesh_agent_wireguard_packets_total for one direction ("rx" or "tx"). */
+    static double packets(io.prometheus.metrics.model.registry.PrometheusRegistry r, String direction) {
+        for (io.prometheus.metrics.model.snapshots.MetricSnapshot s : r.scrape()) {
+            if (s instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot c
+                    && c.getMetadata().getPrometheusName().equals("gridmesh_agent_wireguard_packets")) {
+                for (var p : c.getDataPoints()) {
+                    if (direction.equals(p.getLabels().get("direction"))) {
+                        return p.getValue();
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no gridmesh_agent_wireguard_packets_total{direction=" + direction + "}");
+    }
+
     @Test
     void downUpKeepsTheOverlayIpAndLogoutForgetsTheKey() throws Exception {
         try (RelayServer r = relay(tmp.resolve("relay"), 0)) {
@@ -93,6 +108,11 @@ class MeshControlOpsTest {
                 tunA.inject(hello);
                 assertThat(tunB.awaitWritten(WAIT)).isEqualTo(hello);
                 assertThat(handshakes(metrics)).as("a new session after up").isGreaterThan(handshakes);
+                assertThat(packets(metrics, "tx")).as("transport packets a sent").isGreaterThanOrEqualTo(2);
+                io.prometheus.metrics.model.registry.PrometheusRegistry metricsB =
+                        new io.prometheus.metrics.model.registry.PrometheusRegistry();
+                dev.gridmesh.agent.metrics.AgentMetrics.register(metricsB, () -> b);
+                assertThat(packets(metricsB, "rx")).as("transport packets b received").isGreaterThanOrEqualTo(2);
 
                 assertThatThrownBy(() -> api.call(MeshControlOps.OP_UP, Map.of("server", "nonsense")))
                         .isInstanceOf(LocalApiException.class).hasMessageContaining("HOST:PORT");

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
@@ -54,6 +55,10 @@ public final class WgEngine {
     private volatile AllowedIps<Peer> routes = new AllowedIps<>();
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
     final AtomicLong handshakesCompleted = new AtomicLong(); // per handshake, not per packet
+    // transport packets sealed/opened (keepalives included); LongAdder: the inside and outside threads each add
+    // without contending on one cache line
+    private final LongAdder transportPacketsSent = new LongAdder();
+    private final LongAdder transportPacketsReceived = new LongAdder();
     private final AtomicLong configSeq = new AtomicLong();
     private final PacketResult tickScratch = new PacketResult();
     final LoadMonitor load = new LoadMonitor();
@@ -253,6 +258,7 @@ public final class WgEngine {
         int end = dst.position();
         dst.limit(end).position(start);
         peer.txBytes.addAndGet(end - start);
+        transportPacketsSent.increment();
         afterSend(peer, kp, n, len, now);
         return Action.SEND;
     }
@@ -328,6 +334,7 @@ public final class WgEngine {
             ByteBuffer out = ByteBuffer.allocate(pkt.length + padLen + MAX_OVERHEAD);
             sealInto(kp, n, ByteBuffer.wrap(pkt), padLen, out, cipher);
             peer.txBytes.addAndGet(out.capacity());
+            transportPacketsSent.increment();
             transmits.add(new Transmit(peer.key, peer.endpoint, out.array()));
             afterSend(peer, kp, n, pkt.length, now);
         }
@@ -412,6 +419,7 @@ public final class WgEngine {
             peer.newHandshakeAt = Peer.OFF; // timersAnyAuthenticatedPacketReceived
         }
         peer.rxBytes.addAndGet(len);
+        transportPacketsReceived.increment();
         if (n == 0) {
             dst.limit(start).position(start);
             return Action.NONE; // keepalive
@@ -576,6 +584,16 @@ public final class WgEngine {
     }
 
     /** Handshakes completed (as initiator or responder), over the engine's life. */
+    /** Transport packets sealed and sent (data and keepalives), over all peers since start. */
+    public long transportPacketsSent() {
+        return transportPacketsSent.sum();
+    }
+
+    /** Transport packets received and authenticated (data and keepalives), over all peers since start. */
+    public long transportPacketsReceived() {
+        return transportPacketsReceived.sum();
+    }
+
     public long handshakesCompleted() {
         return handshakesCompleted.get();
     }
