@@ -1,5 +1,6 @@
 package dev.gridmesh.cli.service;
 
+import dev.gridmesh.testsupport.prom.PromText;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gridmesh.agent.metrics.AgentMetrics;

@@ -1,5 +1,7 @@
 package dev.gridmesh.integration.relay;
 
+import java.util.List;
+import dev.gridmesh.testsupport.prom.PromText;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,6 +38,12 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("netns")
 class OperatorNetnsTest {
+    private static final String METRICS = "127.0.0.1:9464";
+
+    private static PromText scrapeMetrics(Netns ns) {
+        return PromText.parse(ns.execOk("curl", "-sf", "--max-time", "5", "http://" + METRICS + "/metrics").stdout());
+    }
+
     static final String ALPHA_LAN = "198.18.1.2";
 
     @BeforeAll
@@ -57,7 +65,8 @@ class OperatorNetnsTest {
             PathLab.reconfigure(pl.nb, NatKind.ENDPOINT_INDEPENDENT, pl.bLan, pl.bWan, "198.18.2.0/24");
             pl.startRelayAndStun();
 
-            LabProcess alpha = pl.agent(pl.a, "alpha", "alpha", pl.dirA, "198.18.10.1");
+            LabProcess alpha = pl.agent(pl.a, "alpha", "alpha", pl.dirA, "198.18.10.1",
+                    "--metrics-listen", METRICS); // loopback of alpha's own namespace
             LabProcess beta = pl.agent(pl.b, "beta", "beta", pl.dirB, "198.18.20.1");
             try {
                 lab.await("alpha and beta see each other online", Duration.ofSeconds(60), () -> {
@@ -106,7 +115,17 @@ class OperatorNetnsTest {
                 assertThat(peers.path("peers").get(0).path("name").asText()).isEqualTo("beta");
                 assertThat(peers.path("peers").get(0).path("overlayIp").asText()).isEqualTo(ipB);
                 assertThat(peers.path("peers").get(0).path("online").asBoolean()).isTrue();
+                // ---- metrics: scraped over HTTP in alpha's namespace, parsed strictly, counters move after a ping
+                PromText before = scrapeMetrics(pl.a);
                 lab.await("ICMP alpha -> beta over the mesh", Duration.ofSeconds(15), () -> pl.a.pingOnce(ipB));
+                PromText after = scrapeMetrics(pl.a);
+                for (String series : List.of("gridmesh_agent_wireguard_packets_total{direction=\"tx\"}",
+                        "gridmesh_agent_wireguard_packets_total{direction=\"rx\"}",
+                        "gridmesh_agent_wireguard_bytes_total{direction=\"tx\"}")) {
+                    assertThat(after.get(series)).as(series + " after a ping").isGreaterThan(before.get(series));
+                }
+                assertThat(after.get("gridmesh_agent_handshakes_total")).isPositive();
+                assertThat(after.get("gridmesh_agent_relay_connected")).isEqualTo(1);
 
                 // ---- down, then up: same overlay IP, traffic again
                 cliOk(pl.a, "down", "--state-dir", pl.dirA);

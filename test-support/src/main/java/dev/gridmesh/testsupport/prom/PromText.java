@@ -1,4 +1,4 @@
-package dev.gridmesh.cli.service;
+package dev.gridmesh.testsupport.prom;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * {@code # HELP}/{@code # TYPE} lines, samples {@code name{label="value",...} value}. Any line that does not parse,
  * a sample of an undeclared family, a TYPE after its samples or a duplicate series fails the test.
  */
-final class PromText {
+public final class PromText {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
     private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") .*");
@@ -20,10 +20,10 @@ final class PromText {
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"(,|$)");
 
     /** Series key {@code name{a="b",c="d"}} (labels sorted) to value. */
-    final Map<String, Double> samples = new LinkedHashMap<>();
-    final Map<String, String> types = new HashMap<>();
+    public final Map<String, Double> samples = new LinkedHashMap<>();
+    public final Map<String, String> types = new HashMap<>();
 
-    static PromText parse(String text) {
+    public static PromText parse(String text) {
         PromText p = new PromText();
         int n = 0;
         for (String line : text.split("\n", -1)) {
@@ -95,7 +95,7 @@ final class PromText {
     }
 
     /** The value of one series, e.g. {@code get("x_total{reason=\"A\"}")}; fails when absent. */
-    double get(String series) {
+    public double get(String series) {
         Double v = samples.get(series);
         if (v == null) {
             throw new AssertionError("no series " + series + " in " + samples.keySet());
