@@ -359,16 +359,25 @@ step_direct_path() {
   done
   bold "==> gridmesh netcheck (on worker-a)"
   "$GRIDMESH" netcheck --state-dir "$WORK/ra" | sed 's/^/        /'
-  bold "==> gridmesh ping worker-b -c 20 while the internet starts forwarding UDP again (after ~1 s)"
-  ( sleep 1; in_ns rinet iptables -D FORWARD -p udp -j DROP ) &
-  local unblock=$!
-  "$GRIDMESH" ping worker-b -c 20 --state-dir "$WORK/ra" | sed 's/^/        /' || true
-  wait "$unblock"
+  bold "==> gridmesh ping worker-b -c 5: UDP between the NATs is still dropped, so the path is the relay"
+  "$GRIDMESH" ping worker-b -c 5 --state-dir "$WORK/ra" | sed 's/^/        /' || true
+  bold "==> The lab internet forwards UDP again: the agents punch through both NATs and switch to a direct path"
+  in_ns rinet iptables -D FORWARD -p udp -j DROP
+  # failed punches while UDP was dropped back off (5 s doubling, at most 60 s); a ping also asks for a punch
+  local deadline=$((SECONDS + 90))
+  until "$GRIDMESH" status --json --state-dir "$WORK/ra" | grep -q '"path":"direct"'; do
+    if ((SECONDS >= deadline)); then echo "demo.sh: worker-a's path to worker-b did not turn direct in 90 s" >&2; return 1; fi
+    "$GRIDMESH" ping worker-b -c 1 --state-dir "$WORK/ra" >/dev/null 2>&1 || true
+    sleep 1
+  done
+  bold "==> gridmesh ping worker-b -c 5: now direct"
+  "$GRIDMESH" ping worker-b -c 5 --state-dir "$WORK/ra" | sed 's/^/        /' || true
   bold "==> gridmesh status (on worker-a): the peer's path"
   "$GRIDMESH" status --state-dir "$WORK/ra" | sed 's/^/        /'
-  local ipb
+  local ipb path
   ipb=$("$GRIDMESH" status --json --state-dir "$WORK/rb" | grep -o '"overlayIp":"[0-9.]*"' | head -1 | cut -d'"' -f4)
-  printf '    worker-a -> worker-b (%s) over the direct path: ' "$ipb"
+  path=$("$GRIDMESH" status --json --state-dir "$WORK/ra" | grep -o '"path":"[a-z]*"' | head -1 | cut -d'"' -f4)
+  printf '    ICMP worker-a -> worker-b (%s), path %s: ' "$ipb" "$path"
   in_ns ra ping -c5 -i0.2 -q "$ipb" | awk -F/ '/rtt/ {print "ok, rtt avg " $5 " ms"}'
 }
 
