@@ -35,14 +35,18 @@ public final class StatusCommand implements Callable<Integer> {
             description = "The agent's state dir (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
+    /** The running agent's status object, through its local socket only; {@code what} names the failing command. */
+    public static JsonNode fetch(Path stateDir, String what) throws CliException {
+        try {
+            return new LocalApiClient(AgentCommand.socket(stateDir)).call("status", null);
+        } catch (LocalApiException e) {
+            throw new CliException(what, e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() throws CliException {
-        JsonNode s;
-        try {
-            s = new LocalApiClient(AgentCommand.socket(stateDir)).call("status", null);
-        } catch (LocalApiException e) {
-            throw new CliException("status", e.getMessage(), e);
-        }
+        JsonNode s = fetch(stateDir, "status");
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(s.toString());

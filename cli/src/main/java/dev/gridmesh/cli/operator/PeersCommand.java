@@ -3,10 +3,8 @@ package dev.gridmesh.cli.operator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gridmesh.agent.control.StateDir;
-import dev.gridmesh.agent.localapi.LocalApiClient;
-import dev.gridmesh.agent.localapi.LocalApiException;
 import dev.gridmesh.cli.CliException;
+import dev.gridmesh.cli.agent.StatusCommand;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,12 +34,7 @@ public final class PeersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        JsonNode s;
-        try {
-            s = new LocalApiClient(StateDir.socketPath(stateDir)).call("status", null);
-        } catch (LocalApiException e) {
-            throw new CliException("peers", e.getMessage(), e);
-        }
+        JsonNode s = StatusCommand.fetch(stateDir, "peers");
         PrintWriter out = spec.commandLine().getOut();
         JsonNode peers = s.path("peers");
         if (json) {
