@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.gridmesh.crypto.NodePrivateKey;
 import dev.gridmesh.crypto.NodePublicKey;
+import dev.gridmesh.nat.classify.MappingBehavior;
 import dev.gridmesh.nat.demux.DatagramDemux;
 import dev.gridmesh.nat.disco.DiscoMessage.CallMeMaybe;
 import dev.gridmesh.nat.disco.DiscoMessage.Ping;
@@ -44,7 +45,11 @@ import javax.crypto.spec.SecretKeySpec;
  * plaintext: | type (1) | version (1) = 0 | body |
  *   Ping  0x01: transaction id (12) | 18 zero bytes of padding, so a pong is never larger than its ping
  *   Pong  0x02: transaction id (12) | observed source: IPv6 or IPv4-mapped address (16) | port (2)
- *   CallMeMaybe 0x03: n x ( address (16) | port (2) ), n <= 32
+ *   CallMeMaybe 0x03: n x ( address (16) | port (2) ), n <= 32 | [ nat (1) ]
+ *     nat: the sender's mapping behaviour, 1 = no NAT, 2 = endpoint-independent, 3 = endpoint-dependent; absent
+ *     = unknown (so a call-me-maybe without it is the old form, byte for byte). Receivers take body % 18 == 1 as
+ *     "nat byte present"; other values of the byte read as unknown. Decoders older than the nat byte reject a
+ *     call-me-maybe that carries it (MALFORMED): mixed versions only lose birthday punching's coordination.
  *
  * key = HMAC-SHA256(key = "gridmesh disco v1", X25519(self, peer) || lower public key || higher public key)
  * </pre>
@@ -103,7 +108,12 @@ public final class DiscoBox {
                 plain.put(p.transactionId().toBytes());
                 putEndpoint(plain, p.observedSource());
             }
-            case CallMeMaybe c -> c.endpoints().forEach(e -> putEndpoint(plain, e));
+            case CallMeMaybe c -> {
+                c.endpoints().forEach(e -> putEndpoint(plain, e));
+                if (c.nat() != MappingBehavior.UNKNOWN) {
+                    plain.put((byte) natCode(c.nat()));
+                }
+            }
         }
         byte[] nonce = new byte[12];
         rng.nextBytes(nonce);
@@ -177,14 +187,15 @@ public final class DiscoBox {
             case 0x01 -> body == PING_BODY ? new Ping(readTx(plain)) : null;
             case 0x02 -> body == 12 + ENDPOINT_BYTES ? new Pong(readTx(plain), readEndpoint(plain)) : null;
             case 0x03 -> {
-                if (body % ENDPOINT_BYTES != 0 || body / ENDPOINT_BYTES > CallMeMaybe.MAX_ENDPOINTS) {
+                int rest = body % ENDPOINT_BYTES;
+                if (rest > 1 || body / ENDPOINT_BYTES > CallMeMaybe.MAX_ENDPOINTS) {
                     yield null;
                 }
                 List<InetSocketAddress> eps = new ArrayList<>(body / ENDPOINT_BYTES);
-                while (plain.hasRemaining()) {
+                for (int i = body / ENDPOINT_BYTES; i > 0; i--) {
                     eps.add(readEndpoint(plain));
                 }
-                yield new CallMeMaybe(eps);
+                yield new CallMeMaybe(eps, rest == 1 ? natOf(plain.get() & 0xFF) : MappingBehavior.UNKNOWN);
             }
             default -> null;
         };
@@ -198,7 +209,7 @@ public final class DiscoBox {
         return switch (msg) {
             case Ping p -> PING_BODY;
             case Pong p -> 12 + ENDPOINT_BYTES;
-            case CallMeMaybe c -> c.endpoints().size() * ENDPOINT_BYTES;
+            case CallMeMaybe c -> c.endpoints().size() * ENDPOINT_BYTES + (c.nat() == MappingBehavior.UNKNOWN ? 0 : 1);
         };
     }
 
@@ -259,6 +270,24 @@ public final class DiscoBox {
         } catch (UnknownHostException e) {
             throw new AssertionError("16 bytes are an address", e);
         }
+    }
+
+    private static int natCode(MappingBehavior m) {
+        return switch (m) {
+            case NO_NAT -> 1;
+            case ENDPOINT_INDEPENDENT -> 2;
+            case ENDPOINT_DEPENDENT -> 3;
+            case UNKNOWN -> 0;
+        };
+    }
+
+    private static MappingBehavior natOf(int code) {
+        return switch (code) {
+            case 1 -> MappingBehavior.NO_NAT;
+            case 2 -> MappingBehavior.ENDPOINT_INDEPENDENT;
+            case 3 -> MappingBehavior.ENDPOINT_DEPENDENT;
+            default -> MappingBehavior.UNKNOWN;
+        };
     }
 
     private static DiscoDecoded err(DiscoError e) {

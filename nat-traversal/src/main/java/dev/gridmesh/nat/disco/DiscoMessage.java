@@ -2,6 +2,7 @@ package dev.gridmesh.nat.disco;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.gridmesh.nat.classify.MappingBehavior;
 import dev.gridmesh.nat.stun.TransactionId;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -37,15 +38,28 @@ public sealed interface DiscoMessage {
         }
     }
 
-    /** Sent through the relay: "these are my endpoints, probe them now while I probe yours" (simultaneous open). */
-    record CallMeMaybe(List<InetSocketAddress> endpoints) implements DiscoMessage {
+    /**
+     * Sent through the relay: "these are my endpoints, probe them now while I probe yours" (simultaneous open).
+     * {@code nat} is the sender's own NAT mapping behaviour as its netcheck classified it ({@code UNKNOWN} when it
+     * has none): an endpoint-dependent side facing an endpoint-independent one punches "birthday style" (extra
+     * sockets on one side, random ports on the other), and both must know to do it at the same time. With
+     * {@code ENDPOINT_INDEPENDENT} or {@code NO_NAT}, the first endpoint is the one peers reach from outside
+     * (port mapping or reflexive address).
+     */
+    record CallMeMaybe(List<InetSocketAddress> endpoints, MappingBehavior nat) implements DiscoMessage {
         public static final int MAX_ENDPOINTS = 32;
 
         public CallMeMaybe {
             endpoints = List.copyOf(endpoints);
+            requireNonNull(nat, "nat");
             if (endpoints.size() > MAX_ENDPOINTS) {
                 throw new IllegalArgumentException("endpoints: " + endpoints.size() + " (expected: <= " + MAX_ENDPOINTS + ")");
             }
+        }
+
+        /** Without the sender's NAT kind (UNKNOWN): the pre-birthday wire form. */
+        public CallMeMaybe(List<InetSocketAddress> endpoints) {
+            this(endpoints, MappingBehavior.UNKNOWN);
         }
 
         @Override

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,7 +31,15 @@ import java.util.random.RandomGenerator;
  * <p>Port prediction: when the peer's candidates show one address with several ports, its NAT maps per destination
  * (endpoint-dependent); its mapping toward us is then new and unknown. Sequential allocators put it just above the
  * ports seen, so each round also pings the next {@link PunchConfig#predictionWindow()} ports at that step, plus a
- * few random ports (birthday-style). Everything stops at the packet budget or the deadline.
+ * few random ports. Everything stops at the packet budget or the deadline.
+ *
+ * <p>Birthday punching ({@link BirthdayPlan}, started with {@link #start(List, BirthdayPlan, long)}): against a
+ * random-port endpoint-dependent NAT, prediction cannot work; the hard side pings from many extra sockets
+ * ({@link BirthdayPlan.Spray}) while the easy side pings many random ports ({@link BirthdayPlan.Scatter}). Sockets
+ * are the caller's small integer ids: 0 is the main (WireGuard) socket; every {@link Transmit} names the socket to
+ * send from, and {@link #handleDisco(int, InetSocketAddress, DiscoMessage, long)} the socket a message came in on.
+ * A ping is answered from the socket it arrived on, and a ping on an extra socket is pinged back from it at once.
+ * The plan's pings are counted in {@link #probesSent()} but bounded by the plan's own budget, not the config's.
  *
  * <p>Drive it with {@link #start}, {@link #handleDisco}, {@link #handleTimeout}, and drain {@link #pollTransmit()} /
  * {@link #pollEvent()}; sleep until {@link #pollTimeout()}. Not thread-safe.
@@ -40,17 +49,27 @@ public final class PunchSession {
 
     public enum State { IDLE, PROBING, DIRECT, FAILED }
 
-    public record Transmit(InetSocketAddress destination, byte[] datagram) {}
+    /** A datagram to send from socket {@code socket} (0 = the main socket). */
+    public record Transmit(int socket, InetSocketAddress destination, byte[] datagram) {
+        public Transmit(InetSocketAddress destination, byte[] datagram) {
+            this(0, destination, datagram);
+        }
+    }
 
     public sealed interface Event {
-        /** A pong came back from {@code endpoint}: a working direct path. */
-        record PathValidated(InetSocketAddress endpoint, long rttNanos, int probesSent, long elapsedNanos) implements Event {}
+        /** A pong came back from {@code endpoint} on socket {@code socket}: a working direct path. */
+        record PathValidated(InetSocketAddress endpoint, long rttNanos, int probesSent, long elapsedNanos, int socket)
+                implements Event {
+            public PathValidated(InetSocketAddress endpoint, long rttNanos, int probesSent, long elapsedNanos) {
+                this(endpoint, rttNanos, probesSent, elapsedNanos, 0);
+            }
+        }
 
         /** Budget or time ran out without a validated path. */
         record GaveUp(int probesSent, long elapsedNanos) implements Event {}
     }
 
-    private record Outstanding(InetSocketAddress endpoint, long sentAt) {}
+    private record Outstanding(InetSocketAddress endpoint, long sentAt, int socket) {}
 
     private final NodePublicKey peer;
     private final DiscoBox box;
@@ -67,7 +86,13 @@ public final class PunchSession {
     private long nextRound = NO_TIMEOUT;
     private long interval;
     private int rounds;
-    private int probesSent;
+    private int probesSent;      // main pings: bounded by config.probeBudget()
+    private BirthdayPlan plan;
+    private long nextBirthday = NO_TIMEOUT;
+    private int birthdayRounds;
+    private int birthdayProbes;  // the plan's pings: bounded by plan.budget()
+    private final Set<Integer> scattered = new HashSet<>();
+    private final Set<Integer> socketsHeard = new LinkedHashSet<>();
 
     public PunchSession(NodePublicKey peer, DiscoBox box, RandomGenerator rng, PunchConfig config) {
         this.peer = requireNonNull(peer, "peer");
@@ -84,8 +109,27 @@ public final class PunchSession {
         return state;
     }
 
+    /** All pings sent: candidates, prediction, and the birthday plan's. */
     public int probesSent() {
-        return probesSent;
+        return probesSent + birthdayProbes;
+    }
+
+    /** Pings sent by the birthday plan (included in {@link #probesSent()}). */
+    public int birthdayProbesSent() {
+        return birthdayProbes;
+    }
+
+    /** The birthday plan, or null. */
+    public BirthdayPlan plan() {
+        return plan;
+    }
+
+    /**
+     * Extra sockets (ids != 0) on which a disco message from the peer arrived or a path was validated: the ones
+     * worth keeping once the session ends; the others can be closed.
+     */
+    public Set<Integer> socketsHeard() {
+        return Set.copyOf(socketsHeard);
     }
 
     /** Validated endpoints in the order found. */
@@ -95,6 +139,11 @@ public final class PunchSession {
 
     /** Starts probing the peer's candidates (from its call-me-maybe): the first round goes out at once. */
     public void start(List<InetSocketAddress> peerCandidates, long nowNanos) {
+        start(peerCandidates, null, nowNanos);
+    }
+
+    /** As {@link #start(List, long)}, plus a birthday plan (null: none) whose first pings also go out at once. */
+    public void start(List<InetSocketAddress> peerCandidates, BirthdayPlan birthday, long nowNanos) {
         if (state != State.IDLE) {
             throw new IllegalStateException("already " + state);
         }
@@ -104,6 +153,40 @@ public final class PunchSession {
         candidates.addAll(peerCandidates);
         planPrediction(peerCandidates);
         round(nowNanos);
+        plan = birthday;
+        if (plan != null) {
+            birthdayTick(nowNanos);
+        }
+    }
+
+    private void birthdayTick(long now) {
+        switch (plan) {
+            case BirthdayPlan.Spray sp -> {
+                for (int socket : sp.sockets()) {
+                    pingFrom(socket, sp.target(), now);
+                    birthdayProbes++;
+                }
+                birthdayRounds++;
+                nextBirthday = birthdayRounds < sp.rounds() ? now + sp.every().toNanos() : NO_TIMEOUT;
+            }
+            case BirthdayPlan.Scatter sc -> {
+                for (int i = 0; i < sc.perTick() && birthdayProbes < sc.probes(); i++) {
+                    int port;
+                    InetSocketAddress target;
+                    do {
+                        port = rng.nextInt(1024, 65536);
+                        target = new InetSocketAddress(sc.address(), port);
+                    } while (!scattered.add(port) || candidates.contains(target));
+                    pingFrom(0, target, now);
+                    birthdayProbes++;
+                }
+                nextBirthday = birthdayProbes < sc.probes() ? now + sc.every().toNanos() : NO_TIMEOUT;
+            }
+        }
+    }
+
+    private boolean birthdayDone() {
+        return plan == null || nextBirthday == NO_TIMEOUT;
     }
 
     private void planPrediction(List<InetSocketAddress> peerCandidates) {
@@ -164,11 +247,15 @@ public final class PunchSession {
         if (probesSent >= config.probeBudget()) {
             return false;
         }
-        TransactionId tx = TransactionId.random(rng);
-        outstanding.put(tx, new Outstanding(target, now));
-        transmits.add(new Transmit(target, box.seal(peer, new Ping(tx))));
+        pingFrom(0, target, now);
         probesSent++;
         return true;
+    }
+
+    private void pingFrom(int socket, InetSocketAddress target, long now) {
+        TransactionId tx = TransactionId.random(rng);
+        outstanding.put(tx, new Outstanding(target, now, socket));
+        transmits.add(new Transmit(socket, target, box.seal(peer, new Ping(tx))));
     }
 
     /**
@@ -176,25 +263,38 @@ public final class PunchSession {
      * sender key). Pings are answered even before {@link #start} and after the session ends.
      */
     public void handleDisco(InetSocketAddress from, DiscoMessage msg, long nowNanos) {
+        handleDisco(0, from, msg, nowNanos);
+    }
+
+    /** As {@link #handleDisco(InetSocketAddress, DiscoMessage, long)}, for a message that came in on {@code socket}. */
+    public void handleDisco(int socket, InetSocketAddress from, DiscoMessage msg, long nowNanos) {
+        if (socket != 0 && !(msg instanceof DiscoMessage.CallMeMaybe)) {
+            socketsHeard.add(socket);
+        }
         switch (msg) {
             case Ping p -> {
-                transmits.add(new Transmit(from, box.seal(peer, new Pong(p.transactionId(), from))));
-                if (state == State.PROBING && candidates.add(from)) {
+                transmits.add(new Transmit(socket, from, box.seal(peer, new Pong(p.transactionId(), from))));
+                if (state == State.PROBING && socket != 0) {
+                    pingFrom(socket, from, nowNanos); // a birthday hit: the peer's filter is open for this socket
+                    birthdayProbes++;
+                } else if (state == State.PROBING && candidates.add(from)) {
                     ping(from, nowNanos); // a peer-reflexive address: try it now, not next round
                 }
             }
             case Pong p -> {
                 Outstanding o = outstanding.remove(p.transactionId());
-                if (o == null || state == State.FAILED) {
+                if (o == null || state == State.FAILED || o.socket() != socket) {
                     return;
                 }
                 // the path is where the pong came from (a NAT may answer from a mapping other than the one pinged)
                 if (validated.add(from)) {
-                    events.add(new Event.PathValidated(from, nowNanos - o.sentAt(), probesSent, nowNanos - startedAt));
+                    events.add(new Event.PathValidated(from, nowNanos - o.sentAt(), probesSent(),
+                            nowNanos - startedAt, socket));
                 }
                 if (state == State.PROBING) {
                     state = State.DIRECT;
                     nextRound = NO_TIMEOUT;
+                    nextBirthday = NO_TIMEOUT;
                 }
             }
             case DiscoMessage.CallMeMaybe c -> {
@@ -208,21 +308,29 @@ public final class PunchSession {
     }
 
     public void handleTimeout(long nowNanos) {
-        if (state != State.PROBING || nowNanos - nextRound < 0) {
+        if (state != State.PROBING) {
             return;
         }
-        if (nowNanos - startedAt >= config.giveUpAfter().toNanos() || probesSent >= config.probeBudget()) {
+        if (plan != null && nowNanos - nextBirthday >= 0) {
+            birthdayTick(nowNanos);
+        }
+        if (nowNanos - nextRound < 0) {
+            return;
+        }
+        if (nowNanos - startedAt >= config.giveUpAfter().toNanos()
+                || (probesSent >= config.probeBudget() && birthdayDone())) {
             state = State.FAILED;
             nextRound = NO_TIMEOUT;
+            nextBirthday = NO_TIMEOUT;
             outstanding.clear();
-            events.add(new Event.GaveUp(probesSent, nowNanos - startedAt));
+            events.add(new Event.GaveUp(probesSent(), nowNanos - startedAt));
             return;
         }
         round(nowNanos);
     }
 
     public long pollTimeout() {
-        return nextRound;
+        return Math.min(nextRound, nextBirthday);
     }
 
     public Transmit pollTransmit() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gridmesh.crypto.NodePrivateKey;
 import dev.gridmesh.crypto.NodePublicKey;
+import dev.gridmesh.nat.classify.MappingBehavior;
 import dev.gridmesh.nat.demux.DatagramDemux;
 import dev.gridmesh.nat.demux.DatagramKind;
 import dev.gridmesh.nat.disco.DiscoMessage.CallMeMaybe;
@@ -39,7 +40,10 @@ class DiscoBoxTest {
                 new Pong(tx, new InetSocketAddress("198.18.0.2", 51820)),
                 new Pong(tx, new InetSocketAddress("2001:db8::7", 1)),
                 new CallMeMaybe(List.of(new InetSocketAddress("198.18.0.2", 51820), new InetSocketAddress("198.19.1.2", 51820))),
-                new CallMeMaybe(List.of()));
+                new CallMeMaybe(List.of()),
+                new CallMeMaybe(List.of(new InetSocketAddress("198.18.0.2", 51820)), MappingBehavior.ENDPOINT_DEPENDENT),
+                new CallMeMaybe(List.of(), MappingBehavior.ENDPOINT_INDEPENDENT),
+                new CallMeMaybe(List.of(new InetSocketAddress("198.18.0.2", 1)), MappingBehavior.NO_NAT));
         for (DiscoMessage m : msgs) {
             byte[] sealed = boxA.seal(b.publicKey(), m);
             assertThat(DatagramDemux.classify(sealed, 0, sealed.length)).isEqualTo(DatagramKind.DISCO);
@@ -121,6 +125,39 @@ class DiscoBoxTest {
         byte[] plain = c.doFinal(sealed, 50, sealed.length - 50);
         assertThat(java.util.HexFormat.of().formatHex(plain)).isEqualTo(
                 "0200" + "0102030405060708090a0b0c" + "00000000000000000000ffffc6120002" + "ca6c");
+    }
+
+    /** The call-me-maybe's nat byte: absent when unknown (the old form), one byte after the endpoints otherwise. */
+    @Test
+    void callMeMaybeCarriesTheSendersNatKindAsOneTrailingByte() throws Exception {
+        InetSocketAddress ep = new InetSocketAddress("198.18.0.2", 51820);
+        int old = boxA.seal(b.publicKey(), new CallMeMaybe(List.of(ep))).length;
+        assertThat(old).isEqualTo(6 + 32 + 12 + 2 + 18 + 16);
+        byte[] sealed = boxA.seal(b.publicKey(), new CallMeMaybe(List.of(ep), MappingBehavior.ENDPOINT_DEPENDENT));
+        assertThat(sealed).hasSize(old + 1);
+        assertThat(plaintext(sealed)).isEqualTo("0300" + "00000000000000000000ffffc6120002" + "ca6c" + "03");
+        sealed = boxA.seal(b.publicKey(), new CallMeMaybe(List.of(ep), MappingBehavior.ENDPOINT_INDEPENDENT));
+        assertThat(plaintext(sealed)).endsWith("ca6c02");
+        sealed = boxA.seal(b.publicKey(), new CallMeMaybe(List.of(ep), MappingBehavior.NO_NAT));
+        assertThat(plaintext(sealed)).endsWith("ca6c01");
+    }
+
+    private String plaintext(byte[] sealed) throws Exception {
+        byte[] dh = new byte[32];
+        assertThat(b.agree(a.publicKey(), dh, 0)).isTrue();
+        byte[] pa = a.publicKey().toBytes();
+        byte[] pb = b.publicKey().toBytes();
+        boolean aLower = java.util.Arrays.compareUnsigned(pa, pb) < 0;
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec("gridmesh disco v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "HmacSHA256"));
+        mac.update(dh);
+        mac.update(aLower ? pa : pb);
+        mac.update(aLower ? pb : pa);
+        javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("ChaCha20-Poly1305");
+        c.init(javax.crypto.Cipher.DECRYPT_MODE, new javax.crypto.spec.SecretKeySpec(mac.doFinal(), "ChaCha20"),
+                new javax.crypto.spec.IvParameterSpec(java.util.Arrays.copyOfRange(sealed, 38, 50)));
+        c.updateAAD(sealed, 0, 38);
+        return java.util.HexFormat.of().formatHex(c.doFinal(sealed, 50, sealed.length - 50));
     }
 
     @Property(tries = 500)

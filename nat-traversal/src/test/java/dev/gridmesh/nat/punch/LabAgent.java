@@ -31,6 +31,8 @@ final class LabAgent {
     PunchSession session;
     NodePublicKey peer;
     final List<PunchSession.Event> events = new ArrayList<>();
+    /** Extra sockets for birthday punching: id i (1..n) is {@code extra.get(i - 1)}; closed ones are null. */
+    final List<UdpSocket> extra = new ArrayList<>();
     long discoDrops;
 
     LabAgent(String name, UdpSocket socket, long seed) {
@@ -66,12 +68,53 @@ final class LabAgent {
     }
 
     void punch(NodePublicKey peerKey, List<InetSocketAddress> peerCandidates, PunchConfig cfg, long now) {
+        punch(peerKey, peerCandidates, cfg, null, now);
+    }
+
+    void punch(NodePublicKey peerKey, List<InetSocketAddress> peerCandidates, PunchConfig cfg, BirthdayPlan plan,
+            long now) {
         peer = peerKey;
         session = new PunchSession(peerKey, box, rng.split(), cfg);
-        session.start(peerCandidates, now);
+        session.start(peerCandidates, plan, now);
+    }
+
+    /** Binds {@code n} extra sockets on ephemeral ports; returns their ids. */
+    int[] openExtra(int n) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            extra.add(socket.host().bind(0));
+            ids[i] = extra.size();
+        }
+        return ids;
+    }
+
+    /** Closes the extra sockets the session did not hear the peer on (what the agent does when a session ends). */
+    int closeUnheard() {
+        int closed = 0;
+        for (int i = 0; i < extra.size(); i++) {
+            if (extra.get(i) != null && !session.socketsHeard().contains(i + 1)) {
+                extra.get(i).close();
+                extra.set(i, null);
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    UdpSocket socket(int id) {
+        return id == 0 ? socket : extra.get(id - 1);
     }
 
     void receive(long now) {
+        receive(0, socket, now);
+        for (int i = 0; i < extra.size(); i++) {
+            if (extra.get(i) != null) {
+                receive(i + 1, extra.get(i), now);
+            }
+        }
+    }
+
+    private void receive(int id, UdpSocket socket, long now) {
         for (Datagram d; (d = socket.receive()) != null; ) {
             switch (DatagramDemux.classify(d.buffer())) {
                 case STUN -> {
@@ -82,7 +125,7 @@ final class LabAgent {
                 case DISCO -> {
                     if (box.open(d.buffer(), k -> k.equals(peer)) instanceof DiscoDecoded.Ok(var sender, var msg)
                             && session != null) {
-                        session.handleDisco(d.source(), msg, now);
+                        session.handleDisco(id, d.source(), msg, now);
                     } else {
                         discoDrops++;
                     }
@@ -100,7 +143,10 @@ final class LabAgent {
         }
         if (session != null) {
             for (PunchSession.Transmit t; (t = session.pollTransmit()) != null; ) {
-                socket.send(t.destination(), t.datagram());
+                UdpSocket s = socket(t.socket());
+                if (s != null) {
+                    s.send(t.destination(), t.datagram());
+                }
             }
             for (PunchSession.Event e; (e = session.pollEvent()) != null; ) {
                 events.add(e);
