@@ -56,6 +56,12 @@ public final class RelayCommand implements Callable<Integer> {
             description = "IPv4 range overlay addresses are given from. Default: ${DEFAULT-VALUE}.")
     String overlayRange;
 
+    @Option(names = "--store", paramLabel = "h2|etcd://HOST:PORT[,...][/PREFIX/]", defaultValue = "h2",
+            description = {"Where the registry (nodes, join tokens, admin credentials) lives: 'h2', one file in the"
+                    + " state dir, or an etcd cluster that several relays share (keys under PREFIX, default /gridmesh/;"
+                    + " see docs/multi-relay.md). Default: ${DEFAULT-VALUE}."})
+    String store;
+
     @Override
     public Integer call() throws CliException {
         InetSocketAddress stun = stunListen.equalsIgnoreCase("off") ? null : convertStun();
@@ -63,7 +69,8 @@ public final class RelayCommand implements Callable<Integer> {
         RelayConfig cfg;
         try {
             range = IpPrefix.parse(overlayRange);
-            cfg = RelayConfig.defaults(stateDir.get()).withListen(listen, stun).withCertificate(cert, key).withOverlayRange(range);
+            cfg = RelayConfig.defaults(stateDir.get()).withListen(listen, stun).withCertificate(cert, key).withOverlayRange(range)
+                    .withStore(dev.gridmesh.relay.store.StoreLocation.parse(store));
         } catch (IllegalArgumentException e) {
             throw new CliException("relay", e.getMessage());
         }
@@ -91,7 +98,7 @@ public final class RelayCommand implements Callable<Integer> {
         }
         out.println("relay: stun on udp " + (server.stunAddress() == null ? "off" : format(server.stunAddress())));
         out.println("relay: certificate pin " + server.pin() + "  (agents: --pin " + server.pin() + ")");
-        out.println("relay: overlay range " + range + ", state dir " + stateDir.get());
+        out.println("relay: overlay range " + range + ", state dir " + stateDir.get() + ", store " + cfg.store());
         if (server.adminSocket() != null) {
             out.println("relay: admin socket " + server.adminSocket());
         }

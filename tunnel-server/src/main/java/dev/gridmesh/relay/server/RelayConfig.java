@@ -2,6 +2,7 @@ package dev.gridmesh.relay.server;
 
 import dev.gridmesh.protocol.net.IpPrefix;
 import dev.gridmesh.protocol.relay.Frames;
+import dev.gridmesh.relay.store.StoreLocation;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,12 +28,13 @@ import java.util.Objects;
  * @param adminSocket whether to serve the admin socket in the state dir
  * @param preAuthMaxTotal / preAuthMaxPerAddress connections not yet authenticated (TLS, upgrade, registration)
  *     allowed at once, in total and per source address; more are closed at accept (counted PRE_AUTH_LIMIT)
+ * @param store where the registry lives: the embedded H2 file in the state dir, or etcd shared by several relays
  */
 public record RelayConfig(Path stateDir, InetSocketAddress listen, InetSocketAddress stunListen, Path certFile,
                           Path keyFile, IpPrefix overlayRange, Duration pingInterval, Duration deadAfter,
                           Duration handshakeTimeout, Duration authTimeout, int maxPayload, int writeLowWater,
                           int writeHighWater, long controlQueueLimit, boolean adminSocket, int preAuthMaxTotal,
-                          int preAuthMaxPerAddress) {
+                          int preAuthMaxPerAddress, StoreLocation store) {
     public static final int DEFAULT_PORT = 8443;
     public static final int DEFAULT_STUN_PORT = 3478;
     public static final IpPrefix DEFAULT_RANGE = IpPrefix.parse("100.64.0.0/10");
@@ -41,6 +43,7 @@ public record RelayConfig(Path stateDir, InetSocketAddress listen, InetSocketAdd
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(overlayRange, "overlayRange");
+        Objects.requireNonNull(store, "store");
         if ((certFile == null) != (keyFile == null)) {
             throw new IllegalArgumentException("--cert and --key go together");
         }
@@ -59,37 +62,44 @@ public record RelayConfig(Path stateDir, InetSocketAddress listen, InetSocketAdd
     public static RelayConfig defaults(Path stateDir) {
         return new RelayConfig(stateDir, new InetSocketAddress(DEFAULT_PORT), new InetSocketAddress(DEFAULT_STUN_PORT),
                 null, null, DEFAULT_RANGE, Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(10),
-                Duration.ofSeconds(10), Frames.MAX_PAYLOAD, 512 * 1024, 1024 * 1024, 8L * 1024 * 1024, true, 10_000, 256);
+                Duration.ofSeconds(10), Frames.MAX_PAYLOAD, 512 * 1024, 1024 * 1024, 8L * 1024 * 1024, true, 10_000, 256,
+                new StoreLocation.Embedded());
     }
 
     public RelayConfig withListen(InetSocketAddress l, InetSocketAddress stun) {
         return new RelayConfig(stateDir, l, stun, certFile, keyFile, overlayRange, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
     }
 
     public RelayConfig withCertificate(Path cert, Path key) {
         return new RelayConfig(stateDir, listen, stunListen, cert, key, overlayRange, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
     }
 
     public RelayConfig withOverlayRange(IpPrefix range) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, range, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
     }
 
     public RelayConfig withTimeouts(Duration ping, Duration dead, Duration handshake, Duration auth) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, ping, dead,
-                handshake, auth, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
+                handshake, auth, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
     }
 
     public RelayConfig withPreAuthLimits(int total, int perAddress) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, pingInterval, deadAfter,
                 handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket,
-                total, perAddress);
+                total, perAddress, store);
     }
 
     public RelayConfig withWriteLimits(int low, int high, long controlLimit) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, low, high, controlLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress);
+                handshakeTimeout, authTimeout, maxPayload, low, high, controlLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
+    }
+
+    public RelayConfig withStore(StoreLocation s) {
+        return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, pingInterval, deadAfter,
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket,
+                preAuthMaxTotal, preAuthMaxPerAddress, s);
     }
 }

@@ -3,7 +3,6 @@ package dev.gridmesh.relay.server;
 import dev.gridmesh.nat.stun.StunServer;
 import dev.gridmesh.nat.stun.StunUdpServer;
 import dev.gridmesh.relay.admin.AdminServer;
-import dev.gridmesh.relay.store.H2Store;
 import dev.gridmesh.relay.store.Store;
 import dev.gridmesh.relay.store.StoreException;
 import dev.gridmesh.relay.tls.RelayCertificate;
@@ -88,7 +87,7 @@ public final class RelayServer implements AutoCloseable {
                 .sslProvider(SslProvider.JDK)
                 .protocols("TLSv1.3")
                 .build();
-        Store store = H2Store.open(dir);
+        Store store = config.store().open(dir);
         ExecutorService storeExecutor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "relay-store");
             t.setDaemon(true);
