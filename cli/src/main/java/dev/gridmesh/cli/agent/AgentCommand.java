@@ -13,6 +13,8 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -48,7 +50,9 @@ public final class AgentCommand implements Callable<Integer> {
     String metricsListen;
 
     @Option(names = "--server", required = true, paramLabel = "HOST:PORT",
-            description = "The relay's TLS address (port default 8443).")
+            description = {"The relay's TLS address (port default 8443). Several relays of one mesh (sharing one etcd,"
+                    + " docs/multi-relay.md) as a comma list: the agent uses the first and moves to the next when a"
+                    + " connection fails or ends."})
     String server;
 
     static final class Trust {
@@ -176,11 +180,12 @@ public final class AgentCommand implements Callable<Integer> {
         stop.complete(why);
     }
 
-    AgentConfig config() throws CliException {
-        String host;
-        int port;
+    /** One {@code HOST[:PORT]} of {@code --server} (port default 8443; IPv6 in brackets). */
+    private ControlConfig.Server parseServer(String one) throws CliException {
         try {
-            String s = server.strip();
+            String s = one.strip();
+            String host;
+            int port;
             int colon = s.lastIndexOf(':');
             if (s.startsWith("[")) {
                 int close = s.indexOf(']');
@@ -196,12 +201,19 @@ public final class AgentCommand implements Callable<Integer> {
                 host = s;
                 port = 8443;
             }
-            if (host.isEmpty() || port < 1 || port > 65535) {
-                throw new IllegalArgumentException("bad host or port");
-            }
+            return new ControlConfig.Server(host, port);
         } catch (RuntimeException e) {
-            throw new CliException("--server", server + " (expected: HOST:PORT, e.g. relay.example.com:8443)");
+            throw new CliException("--server", server + " (expected: HOST:PORT[,HOST:PORT...], e.g. relay.example.com:8443)");
         }
+    }
+
+    AgentConfig config() throws CliException {
+        List<ControlConfig.Server> servers = new ArrayList<>();
+        for (String one : server.split(",", -1)) {
+            servers.add(parseServer(one));
+        }
+        String host = servers.getFirst().host();
+        int port = servers.getFirst().port();
         RelayTrust t;
         try {
             t = trust.pin != null ? new RelayTrust.Pinned(trust.pin) : new RelayTrust.CaFile(trust.ca);
@@ -216,7 +228,7 @@ public final class AgentCommand implements Callable<Integer> {
             throw new CliException("--tun", tun + " (expected: 1-15 characters)");
         }
         try {
-            return new AgentConfig(stateDir, ControlConfig.of(host, port, t, name), token, tun, mtu, dataPlaneOptions);
+            return new AgentConfig(stateDir, ControlConfig.of(host, port, t, name).withAlternates(servers.subList(1, servers.size())), token, tun, mtu, dataPlaneOptions);
         } catch (IllegalArgumentException e) {
             throw new CliException("agent", e.getMessage(), e);
         }

@@ -38,6 +38,7 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +78,9 @@ public final class ControlClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     private final Backoff backoff;
+    /** The relay used now: one of {@link ControlConfig#servers()}; changed on the event loop when an attempt fails. */
+    private volatile ControlConfig.Server server;
+    private int serverIndex; // event loop
     private final boolean epoll;
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong registrations = new AtomicLong();
@@ -102,6 +106,7 @@ public final class ControlClient implements AutoCloseable {
         this.path = Objects.requireNonNull(path, "path");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.ssl = config.trust().clientContext();
+        this.server = config.servers().getFirst();
         this.backoff = new Backoff(config.backoffInitial(), config.backoffMax(), new SecureRandom());
         this.epoll = config.allowEpoll() && Epoll.isAvailable();
         this.group = new MultiThreadIoEventLoopGroup(1,
@@ -116,7 +121,8 @@ public final class ControlClient implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        SslHandler tls = ssl.newHandler(ch.alloc(), config.host(), config.port());
+                        ControlConfig.Server srv = server;
+                        SslHandler tls = ssl.newHandler(ch.alloc(), srv.host(), srv.port());
                         tls.setHandshakeTimeoutMillis(config.connectTimeout().toMillis());
                         if (config.trust().verifyHostname()) {
                             SSLEngine e = tls.engine();
@@ -166,8 +172,9 @@ public final class ControlClient implements AutoCloseable {
         return epoll;
     }
 
+    /** The relay being used or tried now ({@code host:port}). */
     public String relay() {
-        return config.host() + ":" + config.port();
+        return server.toString();
     }
 
     private void setState(ConnectionState s, String detail) {
@@ -186,7 +193,7 @@ public final class ControlClient implements AutoCloseable {
         }
         connects.incrementAndGet();
         setState(ConnectionState.CONNECTING, relay());
-        ChannelFuture f = bootstrap.connect(config.host(), config.port());
+        ChannelFuture f = bootstrap.connect(server.host(), server.port());
         current = f.channel();
         f.addListener(done -> {
             if (!done.isSuccess()) {
@@ -202,7 +209,14 @@ public final class ControlClient implements AutoCloseable {
             return;
         }
         long delay = backoff.nextDelayNanos();
-        log.info("relay {}: {}; reconnecting in {} ms", relay(), why, TimeUnit.NANOSECONDS.toMillis(delay));
+        String was = relay();
+        List<ControlConfig.Server> all = config.servers();
+        if (all.size() > 1) { // several relays of one mesh: the next attempt goes to the next one
+            serverIndex = (serverIndex + 1) % all.size();
+            server = all.get(serverIndex);
+        }
+        log.info("relay {}: {}; reconnecting{} in {} ms", was, why, all.size() > 1 ? " to " + relay() : "",
+                TimeUnit.NANOSECONDS.toMillis(delay));
         setState(ConnectionState.DISCONNECTED, why);
         retry = group.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
     }
@@ -321,7 +335,7 @@ public final class ControlClient implements AutoCloseable {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SslHandshakeCompletionEvent e) {
                 if (e.isSuccess()) {
-                    ctx.writeAndFlush(UpgradeDecoder.request(config.host() + ":" + config.port()));
+                    ctx.writeAndFlush(UpgradeDecoder.request(server.toString()));
                 } else if (isPinMismatch(e.cause()) && !everRegistered) {
                     fatal(rootMessage(e.cause()));
                 } else {

@@ -239,8 +239,8 @@ public final class MeshAgent implements AutoCloseable {
         list.sort(Comparator.comparing(AgentStatus.Peer::name));
         ControlClient c = control;
         AgentStatus.Self self = new AgentStatus.Self(ok == null ? null : ok.nodeName(),
-                ok == null ? null : ok.overlayIp().getHostAddress(), key.publicKey().toBase64(), controlConfig().host()
-                + ":" + controlConfig().port(), ops.mode() != MeshControlOps.Mode.UP ? ops.mode().name()
+                ok == null ? null : ok.overlayIp().getHostAddress(), key.publicKey().toBase64(), c != null ? c.relay() // the relay in use (one of several)
+                : controlConfig().host() + ":" + controlConfig().port(), ops.mode() != MeshControlOps.Mode.UP ? ops.mode().name()
                 : c == null ? ConnectionState.CONNECTING.name() : c.state().name(),
                 c == null ? 0 : c.since().toEpochMilli(), c == null ? "" : c.lastError(),
                 c == null ? 0 : c.registrations(), dp == null ? null : dp.interfaceName());

@@ -201,7 +201,8 @@ public final class MeshControlOps {
         }
         RelayTrust trust = pin.isEmpty() ? c.trust() : new RelayTrust.Pinned(pin);
         return new ControlConfig(host, port, trust, c.hostname(), c.pingInterval(), c.deadAfter(), c.connectTimeout(),
-                c.backoffInitial(), c.backoffMax(), c.writeLowWater(), c.writeHighWater(), c.allowEpoll());
+                c.backoffInitial(), c.backoffMax(), c.writeLowWater(), c.writeHighWater(), c.allowEpoll(),
+                server.isEmpty() ? c.alternates() : java.util.List.of()); // a relay named by up replaces the list
     }
 
     private static String text(JsonNode params, String field) {
