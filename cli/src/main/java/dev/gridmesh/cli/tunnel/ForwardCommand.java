@@ -10,23 +10,37 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code gridmesh forward LOCAL_PORT:NODE:PORT...}: like {@code ssh -L}; every connection to 127.0.0.1:LOCAL_PORT
- * gets its own stream to NODE's 127.0.0.1:PORT. Runs until interrupted.
+ * {@code gridmesh forward [--via auto|mesh|relay] [--state-dir DIR] LOCAL_PORT:NODE:PORT...}: like {@code ssh -L};
+ * every connection to 127.0.0.1:LOCAL_PORT gets its own connection to NODE's PORT, chosen per connection as
+ * {@code gridmesh tunnel} does ({@link MeshRoute}): the peer's overlay IP over the mesh, else a relay stream to
+ * NODE's 127.0.0.1:PORT. Runs until interrupted.
  */
 @Command(name = "forward", mixinStandardHelpOptions = true,
-        description = {"Forward local ports to nodes' ports through the relay (like ssh -L), until interrupted.",
+        description = {"Forward local ports to nodes' ports (like ssh -L) over the mesh when this machine's agent has",
+                "the node as a peer, else through the relay; until interrupted.",
                 "Example: gridmesh forward 8888:worker-7:8888"})
 public final class ForwardCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
+
+    @Option(names = "--via", paramLabel = "auto|mesh|relay", defaultValue = "auto",
+            description = "auto: the mesh when the local agent has NODE as an online peer, else the relay (default);"
+                    + " mesh: the mesh only; relay: the relay only.")
+    String via;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/gridmesh",
+            description = "The local agent's state dir, for its socket (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
 
     @Parameters(arity = "1..*", paramLabel = "LOCAL_PORT:NODE:PORT", description = "What to forward (several allowed).")
     List<String> specs;
@@ -64,12 +78,24 @@ public final class ForwardCommand implements Callable<Integer> {
                 throw new CliException("forward", e.getMessage());
             }
         }
-        Credentials c;
+        MeshRoute.Via v;
         try {
-            c = Credentials.load(Credentials.configDir());
-        } catch (IOException e) {
-            throw new CliException("forward", e.getMessage(), e);
+            v = MeshRoute.Via.parse(via);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("forward", e.getMessage());
         }
+        Credentials c = null;
+        if (v != MeshRoute.Via.MESH) {
+            try {
+                c = Credentials.load(Credentials.configDir());
+            } catch (IOException e) {
+                if (v == MeshRoute.Via.RELAY) {
+                    throw new CliException("forward", e.getMessage(), e);
+                }
+                // auto without a login: the mesh only, each connection says so if the mesh cannot serve it
+            }
+        }
+        Route route = new Route(v, stateDir, c);
         PrintWriter out = spec.commandLine().getOut();
         List<ServerSocket> servers = new ArrayList<>();
         try {
@@ -89,7 +115,7 @@ public final class ForwardCommand implements Callable<Integer> {
         for (int i = 0; i < list.size(); i++) {
             ServerSocket ss = servers.get(i);
             StreamTarget t = list.get(i).target();
-            acceptors.add(Thread.ofPlatform().name("forward-" + ss.getLocalPort()).start(() -> accept(ss, t, c, err)));
+            acceptors.add(Thread.ofPlatform().name("forward-" + ss.getLocalPort()).start(() -> accept(ss, t, route, err)));
         }
         for (Thread a : acceptors) {
             try {
@@ -103,7 +129,10 @@ public final class ForwardCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void accept(ServerSocket ss, StreamTarget t, Credentials c, PrintWriter err) {
+    /** How each connection goes: {@code creds} null when not logged in (then the mesh only). */
+    record Route(MeshRoute.Via via, Path stateDir, Credentials creds) {}
+
+    private static void accept(ServerSocket ss, StreamTarget t, Route r, PrintWriter err) {
         while (!ss.isClosed()) {
             Socket s;
             try {
@@ -111,40 +140,51 @@ public final class ForwardCommand implements Callable<Integer> {
             } catch (IOException e) {
                 return;
             }
-            Thread.ofVirtual().start(() -> serve(s, t, c, err));
+            Thread.ofVirtual().start(() -> serve(s, t, r, err));
         }
     }
 
-    private static void serve(Socket s, StreamTarget t, Credentials c, PrintWriter err) {
-        try (s; TunnelClient tc = new TunnelClient(c)) {
+    private static void serve(Socket s, StreamTarget t, Route r, PrintWriter err) {
+        try (s) {
             s.setTcpNoDelay(true);
-            tc.open(t);
-            InputStream in = s.getInputStream();
-            OutputStream out = new OutputStream() { // remote EOF: half-close toward the local client
-                final OutputStream o = s.getOutputStream();
-
-                @Override
-                public void write(int b) throws IOException {
-                    o.write(b);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    o.write(b, off, len);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    s.shutdownOutput();
-                }
-            };
-            tc.pump(in, out, true);
+            Socket mesh = MeshRoute.open(r.via() == MeshRoute.Via.AUTO && r.creds() == null ? MeshRoute.Via.MESH : r.via(),
+                    r.stateDir(), t.node(), t.port());
+            if (mesh != null) {
+                MeshRoute.pump(mesh, s.getInputStream(), halfClosing(s), true);
+                return;
+            }
+            try (TunnelClient tc = new TunnelClient(r.creds())) {
+                tc.open(t);
+                tc.pump(s.getInputStream(), halfClosing(s), true);
+            }
         } catch (IOException e) {
             synchronized (err) {
                 err.println("gridmesh: forward " + t + ": " + e.getMessage());
                 err.flush();
             }
         }
+    }
+
+    /** {@code s}'s output whose close half-closes toward the local client (remote EOF). */
+    private static OutputStream halfClosing(Socket s) throws IOException {
+        return new OutputStream() {
+            final OutputStream o = s.getOutputStream();
+
+            @Override
+            public void write(int b) throws IOException {
+                o.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                o.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                s.shutdownOutput();
+            }
+        };
     }
 
     private static void closeQuietly(ServerSocket s) {

@@ -9,26 +9,65 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
 /**
- * {@code gridmesh ssh [ssh options] [user@]NODE [command]}: runs the system {@code ssh} with
- * {@code -o ProxyCommand=gridmesh tunnel %h %p}, everything else passed through untouched, and returns ssh's exit
- * code (so {@code gridmesh ssh worker cmd} returns cmd's).
+ * {@code gridmesh ssh [--via auto|mesh|relay] [--state-dir DIR] [ssh options] [user@]NODE [command]}: runs the
+ * system {@code ssh} with {@code -o ProxyCommand=gridmesh tunnel [--via ..] [--state-dir ..] %h %p}, everything
+ * after the gridmesh options passed through untouched, and returns ssh's exit code (so
+ * {@code gridmesh ssh worker cmd} returns cmd's). The gridmesh options are read only before the first other word,
+ * so a remote command's own {@code --via} stays the command's.
  */
-@Command(name = "ssh", description = {"Run the system ssh to NODE through the relay; every ssh option works.",
-        "gridmesh ssh [ssh options] [user@]NODE [command]"})
+@Command(name = "ssh", description = {"Run the system ssh to NODE over the mesh (when this machine's agent has NODE as"
+        + " a peer) or through the relay; every ssh option works.",
+        "gridmesh ssh [--via auto|mesh|relay] [--state-dir DIR] [ssh options] [user@]NODE [command]"})
 public final class SshCommand implements Callable<Integer> {
+    static final String USAGE = "gridmesh ssh [--via auto|mesh|relay] [--state-dir DIR] [ssh options] [user@]NODE [command]";
+
     @Unmatched
     List<String> args = new ArrayList<>();
 
+    /** The ProxyCommand's own options, read off the front of {@code args}; returns the index of the first ssh word. */
+    static int gridmeshOptions(List<String> args, String[] viaAndDir) throws CliException {
+        int i = 0;
+        while (i < args.size()) {
+            String a = args.get(i);
+            String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (!name.equals("--via") && !name.equals("--state-dir")) {
+                break;
+            }
+            String v;
+            if (a.contains("=")) {
+                v = a.substring(a.indexOf('=') + 1);
+                i++;
+            } else if (i + 1 < args.size()) {
+                v = args.get(i + 1);
+                i += 2;
+            } else {
+                throw new CliException("ssh", name + ": missing value (usage: " + USAGE + ")");
+            }
+            if (name.equals("--via")) {
+                try {
+                    viaAndDir[0] = MeshRoute.Via.parse(v).toString();
+                } catch (IllegalArgumentException e) {
+                    throw new CliException("ssh", e.getMessage());
+                }
+            } else {
+                viaAndDir[1] = v;
+            }
+        }
+        return i;
+    }
+
     @Override
     public Integer call() throws CliException {
-        if (args.isEmpty()) {
-            throw new CliException("ssh", "missing NODE (usage: gridmesh ssh [ssh options] [user@]NODE [command])");
+        String[] viaAndDir = new String[2];
+        int first = gridmeshOptions(args, viaAndDir);
+        if (first >= args.size()) {
+            throw new CliException("ssh", "missing NODE (usage: " + USAGE + ")");
         }
         List<String> cmd = new ArrayList<>();
         cmd.add("ssh");
         cmd.add("-o");
-        cmd.add("ProxyCommand=" + ProxyCommandLine.get());
-        cmd.addAll(args);
+        cmd.add("ProxyCommand=" + ProxyCommandLine.get(viaAndDir[0], viaAndDir[1]));
+        cmd.addAll(args.subList(first, args.size()));
         try {
             Process p = new ProcessBuilder(cmd).inheritIO().start();
             return p.waitFor();
