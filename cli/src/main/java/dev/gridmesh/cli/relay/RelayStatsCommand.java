@@ -11,7 +11,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code gridmesh relay stats}: online count and every non-zero counter (refusals and drops by reason). */
+/**
+ * {@code gridmesh relay stats}: online count, every counter (refusals and drops by reason), then the engineer-tunnel
+ * counters as {@code tunnel_NAME N} (streams opened/accepted/open, refusals by reason, bytes each way).
+ */
 @Command(name = "stats", mixinStandardHelpOptions = true, description = "Show the running relay's counters.")
 public final class RelayStatsCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -31,6 +34,7 @@ public final class RelayStatsCommand implements Callable<Integer> {
         }
         out.println("online " + r.path("online").asLong());
         r.path("counters").properties().forEach(e -> out.println(e.getKey() + " " + e.getValue().asLong()));
+        r.path("tunnels").properties().forEach(e -> out.println("tunnel_" + e.getKey() + " " + e.getValue().asLong()));
         return 0;
     }
 }

@@ -12,7 +12,8 @@ import java.util.List;
  * {"op":"tokens"}               -> {"ok":true,"tokens":[record...]}      (never the token text)
  * {"op":"nodes"}                -> {"ok":true,"nodes":[{"name","nodeKey","overlayIp","online","tags","created","lastSeen","endpoints"}...]}
  * {"op":"node.remove","name":N} -> {"ok":true,"removed":{node}} | {"ok":false,"error":"node N: no such node"}
- * {"op":"stats"}                -> {"ok":true,"online":2,"counters":{"auth_failed":1,...}}
+ * {"op":"stats"}                -> {"ok":true,"online":2,"counters":{"auth_failed":1,...},
+ *                                   "tunnels":{"streams_opened":3,"denied_policy":1,...,"bytes_to_node":9,"streams_open":1}}
  * </pre>
  */
 public final class AdminProtocol {

@@ -179,6 +179,8 @@ public final class AdminServer implements AutoCloseable {
                     for (Map.Entry<RelayCounter, Long> e : admin.counters().entrySet()) {
                         cs.put(e.getKey().name().toLowerCase(java.util.Locale.ROOT), e.getValue());
                     }
+                    ObjectNode ts = r.putObject("tunnels");
+                    admin.tunnelCounters().forEach(ts::put);
                     r.put("online", admin.online());
                     r.put("ok", true);
                 }

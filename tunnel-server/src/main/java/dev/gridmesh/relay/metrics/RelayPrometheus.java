@@ -3,6 +3,7 @@ package dev.gridmesh.relay.metrics;
 import dev.gridmesh.nat.stun.StunServer;
 import dev.gridmesh.relay.server.RelayCounter;
 import dev.gridmesh.relay.server.RelayServer;
+import dev.gridmesh.relay.tunnel.TunnelCounters;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -29,7 +30,13 @@ import java.util.Set;
  *   gridmesh_relay_queue_bytes                     gauge   bytes waiting to be written to online agents (sum)
  *   gridmesh_relay_queue_bytes_max                 gauge   the fullest agent connection's waiting bytes
  *   gridmesh_relay_tunnel_streams_open             gauge   engineer tunnel streams open now
- *   gridmesh_relay_tunnel_streams_total{outcome}   counter tunnel streams opened / denied
+ *   gridmesh_relay_tunnel_streams_total{outcome}   counter tunnel streams opened (handed to an agent) / denied (all
+ *                                                          refusals, as tunnel_denied_total summed)
+ *   gridmesh_relay_tunnel_streams_accepted_total   counter streams the agent accepted (connected to its port)
+ *   gridmesh_relay_tunnel_streams_closed_total{result}     counter accepted streams ended: ok (both half-closes) / reset
+ *   gridmesh_relay_tunnel_denied_total{reason}     counter refusals: token, policy, no_such_node, node_offline,
+ *                                                          agent_allow_list, connect_failed, timeout, other
+ *   gridmesh_relay_tunnel_bytes_total{direction}   counter stream bytes through the joiner: to_node / from_node
  * </pre>
  */
 public final class RelayPrometheus {
@@ -117,6 +124,33 @@ public final class RelayPrometheus {
                     var t = relay.tunnels();
                     cb.call(t == null ? 0 : t.streamsOpened(), "opened");
                     cb.call(t == null ? 0 : t.streamsDenied(), "denied");
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_tunnel_streams_accepted_total")
+                .help("Engineer tunnel streams the agent accepted (connected to its local port).").callback(cb -> {
+                    var t = relay.tunnels();
+                    cb.call(t == null ? 0 : t.counters().accepted());
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_tunnel_streams_closed_total")
+                .help("Accepted engineer tunnel streams that ended: ok (both directions closed) or reset.")
+                .labelNames("result").callback(cb -> {
+                    var t = relay.tunnels();
+                    cb.call(t == null ? 0 : t.counters().closedOk(), "ok");
+                    cb.call(t == null ? 0 : t.counters().closedReset(), "reset");
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_tunnel_denied_total")
+                .help("Engineer tunnel refusals by reason (relay: token, policy, node; agent: allow-list, connect, timeout).")
+                .labelNames("reason").callback(cb -> {
+                    var t = relay.tunnels();
+                    for (TunnelCounters.Denial d : TunnelCounters.Denial.values()) {
+                        cb.call(t == null ? 0 : t.counters().denied(d), d.label());
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_tunnel_bytes_total")
+                .help("Engineer tunnel stream bytes through the relay: to_node (engineer to agent) or from_node.")
+                .labelNames("direction").callback(cb -> {
+                    var t = relay.tunnels();
+                    cb.call(t == null ? 0 : t.counters().bytesToNode(), "to_node");
+                    cb.call(t == null ? 0 : t.counters().bytesFromNode(), "from_node");
                 }).register(registry);
     }
 

@@ -26,9 +26,15 @@ public final class RelayAdmin {
     public record CreatedToken(String token, TokenRecord record) {}
 
     private final RelayContext rc;
+    private final dev.gridmesh.relay.tunnel.TunnelService tunnels;
 
     RelayAdmin(RelayContext rc) {
+        this(rc, null);
+    }
+
+    RelayAdmin(RelayContext rc, dev.gridmesh.relay.tunnel.TunnelService tunnels) {
         this.rc = rc;
+        this.tunnels = tunnels;
     }
 
     /**
@@ -77,6 +83,16 @@ public final class RelayAdmin {
 
     public Map<RelayCounter, Long> counters() {
         return rc.metrics().snapshot();
+    }
+
+    /** The engineer-tunnel counters by name (streams, refusals by reason, bytes each way, open now); empty without. */
+    public Map<String, Long> tunnelCounters() {
+        if (tunnels == null) {
+            return Map.of();
+        }
+        Map<String, Long> m = new java.util.LinkedHashMap<>(tunnels.counters().snapshot());
+        m.put("streams_open", (long) tunnels.streamsOpen());
+        return m;
     }
 
     public int online() {

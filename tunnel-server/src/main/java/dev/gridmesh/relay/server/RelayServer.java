@@ -126,7 +126,7 @@ public final class RelayServer implements AutoCloseable {
             if (config.stunListen() != null) {
                 stun = bindStun(config.stunListen());
             }
-            RelayAdmin relayAdmin = new RelayAdmin(rc);
+            RelayAdmin relayAdmin = new RelayAdmin(rc, tunnels);
             if (config.adminSocket()) {
                 admin = AdminServer.start(AdminServer.socketPath(dir), relayAdmin);
             }

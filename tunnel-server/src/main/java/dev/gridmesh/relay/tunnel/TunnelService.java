@@ -39,7 +39,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,8 +76,7 @@ public final class TunnelService implements AutoCloseable {
     private final int maxPayload;
     private final SessionLog sessions;
     private final Map<String, AgentLink> links = new ConcurrentHashMap<>();
-    private final AtomicLong opened = new AtomicLong();
-    private final AtomicLong denied = new AtomicLong();
+    private final TunnelCounters counters = new TunnelCounters();
     private volatile Loaded<UserStore> users = new Loaded<>(null, UserStore.empty());
     private volatile Loaded<TunnelPolicy> policy = new Loaded<>(null, TunnelPolicy.denyAll());
 
@@ -129,12 +127,19 @@ public final class TunnelService implements AutoCloseable {
         policy();
     }
 
+    /** Streams handed to an agent. */
     public long streamsOpened() {
-        return opened.get();
+        return counters.opened();
     }
 
+    /** Refusals: token, policy, unknown or offline node, and the agents' own (allow-list, connect, timeout). */
     public long streamsDenied() {
-        return denied.get();
+        return counters.deniedTotal();
+    }
+
+    /** Every tunnel counter (stats, metrics). */
+    public TunnelCounters counters() {
+        return counters;
     }
 
     /** Tunnel streams open now, summed over agent connections (each map read off its loop: approximate, metrics). */
@@ -216,15 +221,19 @@ public final class TunnelService implements AutoCloseable {
             switch (ev) {
                 case StreamEvent.Accepted<ByteBuf> ignored -> {
                     j.accepted = true;
+                    counters.onAccepted();
                     j.e.run(() -> {
                         j.e.mux().accept(j.eid);
                         j.e.pump();
                     });
                 }
-                case StreamEvent.Data<ByteBuf> d -> j.e.run(() -> {
-                    j.e.mux().send(j.eid, d.bytes());
-                    j.e.pump();
-                });
+                case StreamEvent.Data<ByteBuf> d -> {
+                    counters.onFromNode(d.bytes().readableBytes());
+                    j.e.run(() -> {
+                        j.e.mux().send(j.eid, d.bytes());
+                        j.e.pump();
+                    });
+                }
                 case StreamEvent.Eof<ByteBuf> ignored -> j.e.run(() -> {
                     j.e.mux().halfClose(j.eid);
                     j.e.pump();
@@ -270,12 +279,13 @@ public final class TunnelService implements AutoCloseable {
     public void http(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
         String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "").strip();
         if (!auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            counters.onDenied(TunnelCounters.Denial.TOKEN);
             respond(ctx, HttpResponseStatus.UNAUTHORIZED, "no user token (log in: gridmesh login --server HOST:PORT --pin sha256:... --token TOKEN)");
             return;
         }
         UserStore.Auth a = users().authenticate(auth.substring(7).strip());
         if (a instanceof UserStore.Auth.Refused(String reason)) {
-            denied.incrementAndGet();
+            counters.onDenied(TunnelCounters.Denial.TOKEN);
             log.info("{}: tunnel login refused: {}", ctx.channel().remoteAddress(), reason);
             respond(ctx, HttpResponseStatus.UNAUTHORIZED, reason);
             return;
@@ -352,6 +362,7 @@ public final class TunnelService implements AutoCloseable {
                         d.bytes().release();
                         return;
                     }
+                    counters.onToNode(d.bytes().readableBytes());
                     j.a.mux.run(() -> {
                         j.a.mux.mux().send(j.aid, d.bytes());
                         j.a.mux.pump();
@@ -370,6 +381,11 @@ public final class TunnelService implements AutoCloseable {
                     Join j = joins.remove(ev.id());
                     if (j == null) {
                         return;
+                    }
+                    if (j.accepted || c.byPeer()) {
+                        counters.onClosed(c.clean());
+                    } else { // the agent refused, its connection went, or the relay's accept timeout
+                        counters.onDenied(TunnelCounters.Denial.ofAgentReset(c.code()));
                     }
                     String result = c.clean() ? "ok" : (c.byPeer() ? "reset by engineer: " : "reset: ") + c.code()
                             + (c.reason().isEmpty() ? "" : " " + c.reason());
@@ -404,18 +420,19 @@ public final class TunnelService implements AutoCloseable {
             NodeRecord known = link != null ? null : find(t.node());
             Set<String> tags = link != null ? link.tags : known != null ? known.tags() : Set.of();
             if (!policy().allows(user.name(), user.groups(), t.node(), tags, t.port())) {
-                refuse(e, eid, t, now, ResetCode.DENIED, "policy: user " + user.name() + " may not reach " + t
+                refuse(e, eid, t, now, ResetCode.DENIED, TunnelCounters.Denial.POLICY, "policy: user " + user.name() + " may not reach " + t
                         + " (ask the relay's operator to add a rule to " + TunnelPolicy.FILE + ")");
                 return;
             }
             if (link == null || link.mux.isClosed()) {
-                refuse(e, eid, t, now, ResetCode.NO_SUCH_NODE, known == null && link == null
-                        ? "no node named " + t.node() + " on this relay" : "node " + t.node() + " is not connected to the relay");
+                boolean unknown = known == null && link == null;
+                refuse(e, eid, t, now, ResetCode.NO_SUCH_NODE, unknown ? TunnelCounters.Denial.NO_SUCH_NODE
+                        : TunnelCounters.Denial.NODE_OFFLINE, unknown ? "no node named " + t.node() + " on this relay" : "node " + t.node() + " is not connected to the relay");
                 return;
             }
             Join j = new Join(e, eid, link, user.name(), t, now);
             joins.put(eid, j);
-            opened.incrementAndGet();
+            counters.onOpened();
             link.mux.run(() -> {
                 if (link.mux.isClosed()) {
                     e.run(() -> {
@@ -438,8 +455,9 @@ public final class TunnelService implements AutoCloseable {
             });
         }
 
-        private void refuse(MuxChannel e, long eid, StreamTarget t, Instant now, ResetCode code, String why) {
-            denied.incrementAndGet();
+        private void refuse(MuxChannel e, long eid, StreamTarget t, Instant now, ResetCode code,
+                TunnelCounters.Denial denial, String why) {
+            counters.onDenied(denial);
             sessions.record(user.name(), t.node(), t.port(), now, now, 0, 0, "denied: " + why);
             e.mux().reset(eid, code, why);
         }
