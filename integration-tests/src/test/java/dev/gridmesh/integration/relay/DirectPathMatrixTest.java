@@ -23,12 +23,15 @@ import org.junit.jupiter.api.Test;
  * Then: both agents behind the same NAT (LAN path), and alpha behind a miniupnpd router facing an endpoint-dependent
  * NAT (port mapping turns that cell direct).
  *
- * <p>Expectation: direct when neither side blocks UDP and (one side has no NAT, or both are endpoint-independent, or
- * one side has a port mapping). The home-router firewall of every NAT kind filters by address and port, so
- * "endpoint-independent x endpoint-dependent" stays relayed without a port mapping: the hard side's mapping toward
- * us is unknowable from one socket, and our filter drops its pings (see nat-traversal/docs/stun-disco-punch.md).
+ * <p>Expectation: direct when neither side blocks UDP and (one side has no NAT, or at least one side is
+ * endpoint-independent, or one side has a port mapping). The home-router firewall of every NAT kind filters by
+ * address and port, so "endpoint-independent x endpoint-dependent" needs birthday punching: the hard side's mapping
+ * toward us is unknowable from one socket, so it sprays pings from 256 extra sockets while the easy side pings 1024
+ * random ports of its public address (see docs/direct-paths.md). Only "endpoint-dependent x endpoint-dependent"
+ * (and UDP blocked) stay relayed. The probes column counts every disco ping both agents sent (birthday ones too).
  *
- * <p>A relayed cell is judged 4 s after both agents see each other online (direct cells go direct within ~1 s).
+ * <p>A relayed cell is judged 4 s after both agents see each other online (direct cells go direct within ~1 s;
+ * birthday cells, which first need both netchecks and a call-me-maybe exchange, get {@link #BIRTHDAY_WINDOW}).
  * By default (CI budget: each cell restarts two agent JVMs, ~10-18 s a cell on two shared cores) 6 representative
  * cells run plus the same-NAT and miniupnpd cells; {@code -Dgridmesh.it.matrix=full} runs all 16.
  * Run: {@code mvn -o -pl integration-tests test -Pit -Dtest=DirectPathMatrixTest}. Logs:
@@ -39,6 +42,7 @@ class DirectPathMatrixTest {
     static final NatKind[] KINDS = {NatKind.ROUTED, NatKind.ENDPOINT_INDEPENDENT, NatKind.ENDPOINT_DEPENDENT,
             NatKind.UDP_BLOCKED};
     static final Duration RELAYED_WINDOW = Duration.ofSeconds(4);
+    static final Duration BIRTHDAY_WINDOW = Duration.ofSeconds(20);
 
     @BeforeAll
     static void build() {
@@ -60,7 +64,13 @@ class DirectPathMatrixTest {
             return false;
         }
         return x == NatKind.ROUTED || y == NatKind.ROUTED
-                || x == NatKind.ENDPOINT_INDEPENDENT && y == NatKind.ENDPOINT_INDEPENDENT;
+                || x == NatKind.ENDPOINT_INDEPENDENT || y == NatKind.ENDPOINT_INDEPENDENT;
+    }
+
+    /** One side endpoint-independent, the other endpoint-dependent: birthday punching. */
+    static boolean birthday(NatKind x, NatKind y) {
+        return x == NatKind.ENDPOINT_INDEPENDENT && y == NatKind.ENDPOINT_DEPENDENT
+                || x == NatKind.ENDPOINT_DEPENDENT && y == NatKind.ENDPOINT_INDEPENDENT;
     }
 
     static List<NatKind[]> cells() {
@@ -70,6 +80,7 @@ class DirectPathMatrixTest {
             l.add(new NatKind[] {NatKind.ENDPOINT_INDEPENDENT, NatKind.ENDPOINT_INDEPENDENT});
             l.add(new NatKind[] {NatKind.ROUTED, NatKind.ENDPOINT_DEPENDENT});
             l.add(new NatKind[] {NatKind.ENDPOINT_INDEPENDENT, NatKind.ENDPOINT_DEPENDENT});
+            l.add(new NatKind[] {NatKind.ENDPOINT_DEPENDENT, NatKind.ENDPOINT_INDEPENDENT});
             l.add(new NatKind[] {NatKind.ENDPOINT_DEPENDENT, NatKind.ENDPOINT_DEPENDENT});
             l.add(new NatKind[] {NatKind.UDP_BLOCKED, NatKind.ROUTED});
             return l;
@@ -95,7 +106,8 @@ class DirectPathMatrixTest {
             for (NatKind[] k : cells()) {
                 PathLab.reconfigure(pl.na, k[0], pl.aLan, pl.aWan, "198.18.0.0/16");
                 PathLab.reconfigure(pl.nb, k[1], pl.bLan, pl.bWan, "198.18.2.0/24");
-                Cell cell = runCell(pl, name(k[0]), name(k[1]), expectDirect(k[0], k[1]), false);
+                Cell cell = runCell(pl, name(k[0]), name(k[1]), expectDirect(k[0], k[1]), false,
+                        birthday(k[0], k[1]) ? BIRTHDAY_WINDOW : RELAYED_WINDOW);
                 results.add(cell);
                 lab.note("cell " + cell.row());
                 if (!cell.path().equals(cell.expectDirect() ? "direct" : "relay")) {
@@ -104,7 +116,7 @@ class DirectPathMatrixTest {
             }
             // both behind one endpoint-dependent NAT: alpha (198.18.1.2) and gamma (198.18.3.2) on two LANs of it
             PathLab.reconfigure(pl.na, NatKind.ENDPOINT_DEPENDENT, pl.aLan, pl.aWan, "198.18.0.0/16");
-            Cell same = runCell(pl, "same NAT (EDM), alpha", "gamma (LAN path)", true, true);
+            Cell same = runCell(pl, "same NAT (EDM), alpha", "gamma (LAN path)", true, true, RELAYED_WINDOW);
             results.add(same);
             if (!same.path().equals("direct")) {
                 failures.add(same.row());
@@ -117,7 +129,8 @@ class DirectPathMatrixTest {
             MiniupnpdRouter.start(lab, pl.na, pl.aLan.bIf(), "198.18.1.0/24", pl.aWan.aIf(), pl.inet,
                     "198.18.10.5", "198.18.10.6");
             PathLab.reconfigure(pl.nb, NatKind.ENDPOINT_DEPENDENT, pl.bLan, pl.bWan, "198.18.2.0/24");
-            Cell upnp = runCell(pl, "miniupnpd (EIM+portmap)", name(NatKind.ENDPOINT_DEPENDENT), true, false);
+            Cell upnp = runCell(pl, "miniupnpd (EIM+portmap)", name(NatKind.ENDPOINT_DEPENDENT), true, false,
+                    RELAYED_WINDOW);
             results.add(upnp);
             if (!upnp.path().equals("direct")) {
                 failures.add(upnp.row());
@@ -143,7 +156,7 @@ class DirectPathMatrixTest {
     private static int cellNo;
 
     /** Starts alpha and beta (or gamma), waits for the verdict, pings both ways, stops them. */
-    static Cell runCell(PathLab pl, String aName, String bName, boolean expectDirect, boolean gamma) {
+    static Cell runCell(PathLab pl, String aName, String bName, boolean expectDirect, boolean gamma, Duration window) {
         Lab lab = pl.lab;
         int n = ++cellNo;
         String peerName = gamma ? "gamma" : "beta";
@@ -157,7 +170,7 @@ class DirectPathMatrixTest {
             long bothOnline = Math.max(
                     PathLab.peer(PathLab.status(pl.dirA), peerName).path("pathInfo").path("onlineSinceEpochMillis").asLong(),
                     PathLab.peer(PathLab.status(peerDir), "alpha").path("pathInfo").path("onlineSinceEpochMillis").asLong());
-            long deadline = System.currentTimeMillis() + RELAYED_WINDOW.toMillis() + (expectDirect ? 2000 : 0);
+            long deadline = System.currentTimeMillis() + window.toMillis() + (expectDirect ? 2000 : 0);
             String path = "relay";
             while (System.currentTimeMillis() < deadline) {
                 if ("direct".equals(PathLab.path(pl.dirA, peerName)) && "direct".equals(PathLab.path(peerDir, "alpha"))) {

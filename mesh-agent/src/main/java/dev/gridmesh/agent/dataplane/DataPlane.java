@@ -1,6 +1,7 @@
 package dev.gridmesh.agent.dataplane;
 
 import dev.gridmesh.agent.outside.DatagramReceiver;
+import dev.gridmesh.agent.outside.ExtraSocket;
 import dev.gridmesh.agent.outside.OutboundBatch;
 import dev.gridmesh.agent.outside.OutsideDemuxHandler;
 import dev.gridmesh.agent.outside.OutsideSocket;
@@ -300,6 +301,20 @@ public final class DataPlane implements AutoCloseable {
     /** Takes the socket's non-WireGuard datagrams (STUN, disco); runs on the event loop. */
     public void setNonWireGuardReceiver(DatagramReceiver receiver) {
         demux.setOther(receiver);
+    }
+
+    /**
+     * Opens an extra UDP socket (ephemeral port) on the outside event loop, demultiplexed like the main one:
+     * WireGuard datagrams go to the engine (so a peer's packets may arrive on either), the rest to {@code other}
+     * (on the event loop; copy what you keep). Used for birthday punching; not from the event loop thread.
+     */
+    public ExtraSocket openExtraSocket(DatagramReceiver other) throws IOException {
+        Channel ch = channel;
+        if (ch == null || !ch.isOpen() || closing) {
+            throw new IOException(tun.name() + ": data plane not running");
+        }
+        return ExtraSocket.bind(ch.eventLoop(), outside.isEpoll(), options.bindAddress(), slot,
+                new OutsideDemuxHandler(receiver, other));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.gridmesh.agent.path;
 
 import dev.gridmesh.crypto.NodePrivateKey;
 import dev.gridmesh.crypto.NodePublicKey;
+import dev.gridmesh.nat.classify.MappingBehavior;
 import dev.gridmesh.nat.demux.DatagramDemux;
 import dev.gridmesh.nat.demux.DatagramKind;
 import dev.gridmesh.nat.disco.DiscoBox;
@@ -13,6 +14,7 @@ import dev.gridmesh.nat.portmap.PortMapProbe;
 import dev.gridmesh.nat.portmap.PortMapScheduler;
 import dev.gridmesh.nat.portmap.PortMapper;
 import dev.gridmesh.nat.portmap.PortMapperOptions;
+import dev.gridmesh.nat.punch.BirthdayPlan;
 import dev.gridmesh.nat.punch.PunchConfig;
 import dev.gridmesh.nat.punch.PunchSession;
 import dev.gridmesh.nat.stun.StunClient;
@@ -50,6 +52,10 @@ import org.slf4j.LoggerFactory;
  *   per peer:  online -> call-me-maybe via relay + PunchSession (both sides at once)
  *              PathValidated -> PathIo.useDirect (WireGuard session unchanged, only where datagrams go)
  *              heartbeat pings every `heartbeat`; no pong for `fallbackAfter` -> PathIo.useRelay, punch again
+ *   birthday:  we endpoint-dependent, peer endpoint-independent (call-me-maybe carries the NAT kinds) ->
+ *              256 extra sockets spray pings at the peer (BirthdayPlan.Spray); the path may then be
+ *              extra socket <-> peer endpoint (PathIo.useDirect with that socket). The other way round, the peer's
+ *              public address gets 1024 pings on random ports from our WireGuard socket (BirthdayPlan.Scatter).
  * </pre>
  * Everything runs on one thread ("gm-path"): datagrams are copied and handed over, a 20 ms tick drives the engines'
  * timers. The protocol engines ({@link PunchSession}, {@link dev.gridmesh.nat.classify.NatProbe}) stay sans-I/O.
@@ -59,8 +65,8 @@ public final class PathManager implements AutoCloseable {
     static final long TICK_MILLIS = 20;
     /** A call-me-maybe (or a direct ping) restarts punching at most this often per peer. */
     static final long RESTART_MIN_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Traffic for a relayed peer (or `gridmesh ping`) starts punching again at most this often per peer. */
-    static final long TRAFFIC_PUNCH_MIN_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** A birthday plan (hundreds of pings) in a traffic-triggered session at most this often per peer. */
+    static final long BIRTHDAY_TRAFFIC_MIN_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final long TRAFFIC_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** After a STUN run where a server did not answer, the next run comes this soon (doubling to `rediscover`). */
     static final long DISCOVERY_RETRY_MIN_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -147,7 +153,12 @@ public final class PathManager implements AutoCloseable {
 
     /** A non-WireGuard datagram from the UDP socket (copied by the caller). */
     public void onUdp(InetSocketAddress from, byte[] datagram) {
-        submit(() -> handleUdp(from, datagram));
+        onUdp(0, from, datagram);
+    }
+
+    /** A non-WireGuard datagram from socket {@code socket} (0: the WireGuard socket; copied by the caller). */
+    public void onUdp(int socket, InetSocketAddress from, byte[] datagram) {
+        submit(() -> handleUdp(socket, from, datagram));
     }
 
     /** A relayed PACKET payload that starts with the disco magic (copied by the caller). */
@@ -259,11 +270,12 @@ public final class PathManager implements AutoCloseable {
             sentAt[0] = System.nanoTime();
             byte[] d = box.seal(peer, new DiscoMessage.Ping(tx));
             if (ep != null) {
-                io.sendUdp(ep, d);
+                io.sendUdp(l.directSocket, ep, d);
             } else {
                 io.sendRelayed(peer, d);
                 if (l != null) {
                     l.wantPunch = true; // someone wants this peer: try for a direct path (rate-limited)
+                    l.pingWantsPunch = true;
                 }
             }
             via.complete(ep == null ? NOWHERE : ep);
@@ -304,9 +316,13 @@ public final class PathManager implements AutoCloseable {
         }
     }
 
-    private void handleUdp(InetSocketAddress from, byte[] d) {
+    private void handleUdp(int socket, InetSocketAddress from, byte[] d) {
         switch (DatagramDemux.classify(d, 0, d.length)) {
             case STUN -> {
+                if (socket != 0) {
+                    drops.incrementAndGet(Drop.STUN_UNMATCHED.ordinal());
+                    return;
+                }
                 boolean wasRunning = discovery.running();
                 if (!discovery.handleStun(from, ByteBuffer.wrap(d), System.nanoTime())) {
                     drops.incrementAndGet(Drop.STUN_UNMATCHED.ordinal());
@@ -316,7 +332,7 @@ public final class PathManager implements AutoCloseable {
                     discoveryDone();
                 }
             }
-            case DISCO -> handleDisco(from, d);
+            case DISCO -> handleDisco(socket, from, d);
             default -> drops.incrementAndGet(Drop.NOT_DISCO_OR_STUN.ordinal());
         }
     }
@@ -378,7 +394,7 @@ public final class PathManager implements AutoCloseable {
         }
         boolean known = links.containsKey(p.nodeKey());
         PeerLink l = links.computeIfAbsent(p.nodeKey(), k -> {
-            PeerLink n = new PeerLink(k);
+            PeerLink n = new PeerLink(k, new PunchBackoff(options.retryMin().toNanos(), options.retryMax().toNanos()));
             n.session = new PunchSession(k, box, rng, PunchConfig.defaults());
             return n;
         });
@@ -392,7 +408,9 @@ public final class PathManager implements AutoCloseable {
         if (l.staleMap != null && !l.staleMap.equals(p.endpoints())) {
             l.staleMap = null; // the peer published its endpoints for this run
         }
+        List<InetSocketAddress> oldMap = l.mapEndpoints;
         l.mapEndpoints = l.staleMap != null ? List.of() : p.endpoints();
+        boolean mapChanged = !cameOnline && p.online() && !l.mapEndpoints.isEmpty() && !l.mapEndpoints.equals(oldMap);
         l.refreshCandidates();
         l.online = p.online();
         long now = System.nanoTime();
@@ -407,8 +425,92 @@ public final class PathManager implements AutoCloseable {
         } else if (l.probing() && !p.endpoints().isEmpty()) {
             l.session.handleDisco(NOWHERE, new DiscoMessage.CallMeMaybe(p.endpoints()), now);
             drain(l, now);
+        } else if (mapChanged && l.direct == null) {
+            peerEndpointsChanged(l, now);
         }
         publish(l);
+    }
+
+    /** The peer published new endpoints while we are relayed and idle: the backoff starts over, punch soon. */
+    private void peerEndpointsChanged(PeerLink l, long now) {
+        l.backoff.reset(now);
+        if (!options.enabled() || l.probing()) {
+            return;
+        }
+        if (now - l.sessionStartedAt >= RESTART_MIN_NANOS) {
+            punch(l, now, "peer endpoints changed");
+        } else {
+            l.wantPunch = true; // at the next tick the on-demand gate allows
+            l.pingWantsPunch = true;
+        }
+    }
+
+    /**
+     * Our NAT kind as peers should treat it: netcheck's mapping behaviour, except that a gateway port mapping counts
+     * as no NAT (its endpoint, first in our candidates, takes unsolicited packets from anyone: no birthday needed).
+     */
+    private MappingBehavior ourNat() {
+        if (discovery.mapped().isPresent()) {
+            return MappingBehavior.NO_NAT;
+        }
+        return discovery.report().map(r -> r.mapping()).orElse(MappingBehavior.UNKNOWN);
+    }
+
+    /**
+     * The birthday plan for a session toward {@code l}, or null: we spray when our NAT is endpoint-dependent and
+     * the peer's endpoint-independent; we scatter when it is the other way round (our NAT endpoint-independent:
+     * our WireGuard socket's one public endpoint is where the peer's sprays go).
+     */
+    private BirthdayKind birthdayKind(PeerLink l) {
+        MappingBehavior ours = ourNat();
+        if (l.cmmEndpoints == null || l.cmmEndpoints.isEmpty()) {
+            return BirthdayKind.NONE;
+        }
+        if (ours == MappingBehavior.ENDPOINT_DEPENDENT && l.peerNat == MappingBehavior.ENDPOINT_INDEPENDENT) {
+            return BirthdayKind.SPRAY;
+        }
+        if (ours == MappingBehavior.ENDPOINT_INDEPENDENT && l.peerNat == MappingBehavior.ENDPOINT_DEPENDENT) {
+            return BirthdayKind.SCATTER;
+        }
+        return BirthdayKind.NONE;
+    }
+
+    enum BirthdayKind { NONE, SPRAY, SCATTER }
+
+    private static BirthdayKind kindOf(PunchSession s) {
+        return s == null || s.plan() == null ? BirthdayKind.NONE
+                : s.plan() instanceof BirthdayPlan.Spray ? BirthdayKind.SPRAY : BirthdayKind.SCATTER;
+    }
+
+    /** Builds the plan (opening the extra sockets for a spray); null when none or when no socket could be opened. */
+    private BirthdayPlan birthdayPlan(PeerLink l, BirthdayKind kind) {
+        if (kind == BirthdayKind.NONE || l.cmmEndpoints == null || l.cmmEndpoints.isEmpty()) {
+            return null;
+        }
+        InetSocketAddress primary = l.cmmEndpoints.getFirst(); // the peer's public endpoint (see CallMeMaybe)
+        return switch (kind) {
+            case NONE -> null;
+            case SCATTER -> BirthdayPlan.scatter(primary.getAddress());
+            case SPRAY -> {
+                int[] ids = io.openSockets(BirthdayPlan.SPRAY_SOCKETS, this::onUdp);
+                for (int id : ids) {
+                    l.sockets.add(id);
+                }
+                yield ids.length == 0 ? null : BirthdayPlan.spray(ids, primary);
+            }
+        };
+    }
+
+    /** Closes the peer's extra sockets except the direct path's and {@code keep}. */
+    private void closeSockets(PeerLink l, java.util.Set<Integer> keep) {
+        for (var it = l.sockets.iterator(); it.hasNext(); ) {
+            int id = it.next();
+            if ((l.direct != null && id == l.directSocket) || keep.contains(id)) {
+                continue;
+            }
+            io.closeSocket(id);
+            it.remove();
+        }
     }
 
     /** Starts a new punching session toward {@code l}'s candidates and sends it our candidates via the relay. */
@@ -417,28 +519,44 @@ public final class PathManager implements AutoCloseable {
     }
 
     private void punch(PeerLink l, long now, String why, PunchConfig config) {
+        punch(l, now, why, config, true);
+    }
+
+    private void punch(PeerLink l, long now, String why, PunchConfig config, boolean birthdayAllowed) {
         if (!options.enabled()) {
             return;
         }
         if (l.session != null) {
             l.probesBefore += l.session.probesSent();
         }
+        closeSockets(l, java.util.Set.of()); // the last session's sockets, unless the direct path uses one
+        BirthdayKind kind = birthdayAllowed ? birthdayKind(l) : BirthdayKind.NONE;
+        BirthdayPlan plan = birthdayPlan(l, kind);
+        if (plan != null) {
+            l.lastBirthdayAt = now;
+            l.birthdaySessions++;
+        }
         l.session = new PunchSession(l.key, box, rng, config);
         l.sessionStartedAt = now;
         l.punches++;
-        l.nextRetryAt = Long.MAX_VALUE;
+        l.backoff.sessionStarted();
         callMeMaybe(l);
-        l.session.start(List.copyOf(l.candidates), now);
-        log.debug("punch {} ({}): candidates {}", l.name, why, l.candidates);
+        l.session.start(List.copyOf(l.candidates), plan, now);
+        log.debug("punch {} ({}): candidates {}{}", l.name, why, l.candidates, plan == null ? ""
+                : ", birthday " + kind + " (" + plan.budget() + " pings)");
         drain(l, now);
     }
 
     private void callMeMaybe(PeerLink l) {
         List<InetSocketAddress> mine = discovery.candidates(DiscoMessage.CallMeMaybe.MAX_ENDPOINTS);
-        io.sendRelayed(l.key, box.seal(l.key, new DiscoMessage.CallMeMaybe(mine)));
+        io.sendRelayed(l.key, box.seal(l.key, new DiscoMessage.CallMeMaybe(mine, ourNat())));
     }
 
     private void handleDisco(InetSocketAddress from, byte[] d) {
+        handleDisco(0, from, d);
+    }
+
+    private void handleDisco(int socket, InetSocketAddress from, byte[] d) {
         DiscoDecoded dec = box.open(ByteBuffer.wrap(d), links::containsKey);
         if (!(dec instanceof DiscoDecoded.Ok(NodePublicKey sender, DiscoMessage msg))) {
             drops.incrementAndGet(Drop.DISCO_UNOPENED.ordinal());
@@ -449,7 +567,7 @@ public final class PathManager implements AutoCloseable {
         if (from == null) {
             relayedDisco(l, msg, now);
         } else {
-            directDisco(l, from, msg, now);
+            directDisco(l, socket, from, msg, now);
         }
         publish(l);
     }
@@ -464,26 +582,36 @@ public final class PathManager implements AutoCloseable {
                 }
             }
             case DiscoMessage.CallMeMaybe c -> {
+                boolean newEndpoints = l.cmmEndpoints != null && !l.cmmEndpoints.equals(c.endpoints());
                 l.cmmEndpoints = c.endpoints();
+                l.peerNat = c.nat();
                 l.refreshCandidates();
                 if (!options.enabled()) {
                     return;
                 }
-                if (l.probing()) {
+                if (newEndpoints) {
+                    l.backoff.reset(now);
+                }
+                BirthdayKind want = l.direct == null ? birthdayKind(l) : BirthdayKind.NONE;
+                if (want != BirthdayKind.NONE && kindOf(l.session) != want
+                        && (l.probing() || now - l.lastBirthdayAt >= RESTART_MIN_NANOS)) {
+                    // both sides must guess at the same time: the peer's call-me-maybe is the signal
+                    punch(l, now, "call-me-maybe: birthday " + want + " (peer " + c.nat() + ")");
+                } else if (l.probing()) {
                     l.session.handleDisco(NOWHERE, c, now);
                     drain(l, now);
                 } else if (now - l.sessionStartedAt >= RESTART_MIN_NANOS) {
                     punch(l, now, "call-me-maybe");
                 } else {
                     for (InetSocketAddress e : c.endpoints()) { // a session just ended: ping what is new anyway
-                        heartbeat(l, e, now);
+                        heartbeat(l, 0, e, now);
                     }
                 }
             }
         }
     }
 
-    private void directDisco(PeerLink l, InetSocketAddress from, DiscoMessage msg, long now) {
+    private void directDisco(PeerLink l, int socket, InetSocketAddress from, DiscoMessage msg, long now) {
         switch (msg) {
             case DiscoMessage.Pong p -> {
                 CompletableFuture<Long> f = apiPings.remove(p.transactionId());
@@ -495,17 +623,17 @@ public final class PathManager implements AutoCloseable {
                 if (sent != null) {
                     l.rttNanos = now - sent;
                     if (l.direct == null) {
-                        toDirect(l, from, now, "pong to a ping of a call-me-maybe endpoint");
-                    } else if (from.equals(l.direct)) {
+                        toDirect(l, from, socket, now, "pong to a ping of a call-me-maybe endpoint");
+                    } else if (from.equals(l.direct) && socket == l.directSocket) {
                         l.lastPongAt = now;
                     }
                     return;
                 }
-                l.session.handleDisco(from, p, now);
+                l.session.handleDisco(socket, from, p, now);
                 drain(l, now);
             }
             case DiscoMessage.Ping p -> {
-                l.session.handleDisco(from, p, now); // answers with a pong to `from`
+                l.session.handleDisco(socket, from, p, now); // answers with a pong to `from`, from `socket`
                 drain(l, now);
                 if (l.direct == null && !l.probing() && now - l.sessionStartedAt >= RESTART_MIN_NANOS) {
                     punch(l, now, "ping from " + from); // the peer is punching: join in
@@ -520,39 +648,42 @@ public final class PathManager implements AutoCloseable {
 
     private void drain(PeerLink l, long now) {
         for (PunchSession.Transmit t; (t = l.session.pollTransmit()) != null; ) {
-            io.sendUdp(t.destination(), t.datagram());
+            io.sendUdp(t.socket(), t.destination(), t.datagram());
         }
         for (PunchSession.Event e; (e = l.session.pollEvent()) != null; ) {
             switch (e) {
                 case PunchSession.Event.PathValidated v -> {
                     if (l.direct == null) {
                         l.rttNanos = v.rttNanos();
-                        toDirect(l, v.endpoint(), now, "validated after " + v.probesSent() + " pings, "
-                                + v.elapsedNanos() / 1_000_000 + " ms");
+                        toDirect(l, v.endpoint(), v.socket(), now, "validated after " + v.probesSent() + " pings, "
+                                + v.elapsedNanos() / 1_000_000 + " ms" + (v.socket() == 0 ? ""
+                                : ", extra socket " + v.socket() + " of a birthday spray"));
                     } else if (!v.endpoint().equals(l.direct) && v.rttNanos() * 2 < l.rttNanos) {
                         l.rttNanos = v.rttNanos();
-                        toDirect(l, v.endpoint(), now, "better RTT");
+                        toDirect(l, v.endpoint(), v.socket(), now, "better RTT");
                     }
                 }
                 case PunchSession.Event.GaveUp g -> {
-                    log.info("peer {}: no direct path after {} pings in {} ms; staying on the relay", l.name,
-                            g.probesSent(), g.elapsedNanos() / 1_000_000);
-                    l.retryDelayNanos = l.retryDelayNanos == 0 ? options.retryMin().toNanos()
-                            : Math.min(l.retryDelayNanos * 2, options.retryMax().toNanos());
-                    l.nextRetryAt = now + l.retryDelayNanos;
+                    l.backoff.gaveUp(now);
+                    log.info("peer {}: no direct path after {} pings in {} ms; staying on the relay, retry in {} s",
+                            l.name, g.probesSent(), g.elapsedNanos() / 1_000_000, l.backoff.delayNanos() / 1_000_000_000);
                 }
             }
         }
+        if (!l.sockets.isEmpty() && !l.probing()) {
+            // the session is over: keep the sockets the peer reached (its path may use one), close the rest
+            closeSockets(l, l.session.socketsHeard());
+        }
     }
 
-    private void toDirect(PeerLink l, InetSocketAddress ep, long now, String why) {
+    private void toDirect(PeerLink l, InetSocketAddress ep, int socket, long now, String why) {
         boolean wasRelay = l.direct == null;
         l.direct = ep;
+        l.directSocket = socket;
         l.lastPongAt = now;
         l.nextHeartbeatAt = now + options.heartbeat().toNanos();
-        l.retryDelayNanos = 0;
-        l.nextRetryAt = Long.MAX_VALUE;
-        io.useDirect(l.key, ep);
+        l.backoff.succeeded();
+        io.useDirect(l.key, ep, socket);
         if (wasRelay) {
             l.toDirect++;
             l.directSinceMillis = System.currentTimeMillis();
@@ -560,23 +691,26 @@ public final class PathManager implements AutoCloseable {
                 l.firstDirectAfterMillis = l.directSinceMillis - l.onlineSinceMillis;
             }
         }
-        log.info("peer {}: direct {} (rtt {} us; {})", l.name, ep, l.rttNanos / 1000, why);
+        log.info("peer {}: direct {}{} (rtt {} us; {})", l.name, ep, socket == 0 ? "" : " via extra socket " + socket,
+                l.rttNanos / 1000, why);
     }
 
     private void toRelay(PeerLink l, long now, String why) {
         l.direct = null;
+        l.directSocket = 0;
         l.heartbeats.clear();
         l.toRelay++;
         l.relaySinceMillis = System.currentTimeMillis();
         io.useRelay(l.key);
+        closeSockets(l, java.util.Set.of());
         log.info("peer {}: relay ({})", l.name, why);
     }
 
-    private void heartbeat(PeerLink l, InetSocketAddress to, long now) {
+    private void heartbeat(PeerLink l, int socket, InetSocketAddress to, long now) {
         TransactionId tx = TransactionId.random(rng);
         l.heartbeats.put(tx, now);
         l.probesBefore++;
-        io.sendUdp(to, box.seal(l.key, new DiscoMessage.Ping(tx)));
+        io.sendUdp(socket, to, box.seal(l.key, new DiscoMessage.Ping(tx)));
     }
 
     private void tick() {
@@ -637,16 +771,21 @@ public final class PathManager implements AutoCloseable {
             } else if (now - l.nextHeartbeatAt >= 0) {
                 l.nextHeartbeatAt = now + options.heartbeat().toNanos();
                 l.heartbeats.entrySet().removeIf(e -> now - e.getValue() > options.fallbackAfter().toNanos());
-                heartbeat(l, l.direct, now);
+                heartbeat(l, l.directSocket, l.direct, now);
             }
-        } else if (l.online && now - l.nextRetryAt >= 0) {
+        } else if (l.online && l.backoff.retryDue(now)) {
             punch(l, now, "retry");
         } else if (l.online && l.wantPunch && options.enabled() && !l.probing()
-                && now - l.sessionStartedAt >= Math.max(TRAFFIC_PUNCH_MIN_NANOS, l.retryDelayNanos / 2)) {
-            punch(l, now, "traffic for a relayed peer", TRAFFIC_PUNCH);
+                && l.backoff.onDemandAllowed(now, l.sessionStartedAt, l.pingWantsPunch)) {
+            // traffic or a ping wants this peer: a light session now, and the backoff of a long outage starts over
+            boolean ping = l.pingWantsPunch;
+            l.backoff.reset(now);
+            punch(l, now, ping ? "ping through the relay" : "traffic for a relayed peer", TRAFFIC_PUNCH,
+                    ping || now - l.lastBirthdayAt >= BIRTHDAY_TRAFFIC_MIN_NANOS);
         }
         if (l.direct != null || l.probing()) {
             l.wantPunch = false;
+            l.pingWantsPunch = false;
         }
     }
 
@@ -682,6 +821,14 @@ public final class PathManager implements AutoCloseable {
             exec.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (exec.isTerminated()) { // the path thread is gone: its state is ours now
+            for (PeerLink l : links.values()) {
+                for (int id : l.sockets) {
+                    io.closeSocket(id);
+                }
+                l.sockets.clear();
+            }
         }
     }
 }

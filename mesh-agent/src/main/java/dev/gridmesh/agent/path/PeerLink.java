@@ -1,6 +1,7 @@
 package dev.gridmesh.agent.path;
 
 import dev.gridmesh.crypto.NodePublicKey;
+import dev.gridmesh.nat.classify.MappingBehavior;
 import dev.gridmesh.nat.punch.PunchSession;
 import dev.gridmesh.nat.stun.TransactionId;
 import java.net.InetSocketAddress;
@@ -45,17 +46,26 @@ final class PeerLink {
         }
     }
     PunchSession session;
+    /** The peer's NAT mapping behaviour, from its latest call-me-maybe. */
+    MappingBehavior peerNat = MappingBehavior.UNKNOWN;
+    /** Extra sockets (birthday punching) this peer holds: the current session's, and those a path may use. */
+    final Set<Integer> sockets = new LinkedHashSet<>();
+    /** Socket of the direct path: 0 = the WireGuard socket. */
+    int directSocket;
+    long lastBirthdayAt = Long.MIN_VALUE / 2;
+    int birthdaySessions;
     long sessionStartedAt = Long.MIN_VALUE / 2;
     /** Validated direct endpoint in use; null = relayed. */
     InetSocketAddress direct;
     long lastPongAt;
     long nextHeartbeatAt;
-    long nextRetryAt = Long.MAX_VALUE;
-    long retryDelayNanos;
+    final PunchBackoff backoff;
     /** WireGuard bytes sent as of the last traffic check; traffic while relayed makes us punch again. */
     long txSeen = -1;
     /** A relayed disco ping ({@code gridmesh ping}) asked for a path: punch at the next tick if allowed. */
     boolean wantPunch;
+    /** The want comes from an explicit `gridmesh ping` (rate-limited less than traffic). */
+    boolean pingWantsPunch;
     /** Heartbeat pings in flight: transaction -> sent at. */
     final Map<TransactionId, Long> heartbeats = new HashMap<>();
     // statistics
@@ -71,8 +81,9 @@ final class PeerLink {
     int punches;
     volatile PeerPathStatus snapshot;
 
-    PeerLink(NodePublicKey key) {
+    PeerLink(NodePublicKey key, PunchBackoff backoff) {
         this.key = key;
+        this.backoff = backoff;
     }
 
     boolean probing() {

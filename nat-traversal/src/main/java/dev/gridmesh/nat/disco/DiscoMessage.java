@@ -44,7 +44,8 @@ public sealed interface DiscoMessage {
      * has none): an endpoint-dependent side facing an endpoint-independent one punches "birthday style" (extra
      * sockets on one side, random ports on the other), and both must know to do it at the same time. With
      * {@code ENDPOINT_INDEPENDENT} or {@code NO_NAT}, the first endpoint is the one peers reach from outside
-     * (port mapping or reflexive address).
+     * (port mapping or reflexive address). A sender holding a gateway port mapping says {@code NO_NAT}: its mapped
+     * endpoint takes unsolicited packets, so no birthday punching is needed.
      */
     record CallMeMaybe(List<InetSocketAddress> endpoints, MappingBehavior nat) implements DiscoMessage {
         public static final int MAX_ENDPOINTS = 32;
