@@ -26,8 +26,12 @@ import org.junit.jupiter.api.Test;
  *   2. UDP dropped again    -> relay (fallback)  (time from the drop, target under 5 s)
  *   3. UDP allowed          -> direct again
  *   4. conntrack -F on beta's NAT -> whatever the path does (fallback time if it falls back), then direct
- *   5. beta's NAT becomes --random-fully (its public port changes) -> relay (time measured; stays relayed: EIM x EDM)
- *   6. the stream ends: every line arrived once, in order (the TCP connection survived every switch)
+ *   5. a long outage: UDP dropped for {@link #LONG_OUTAGE} while the stream runs (sessions keep giving up), then
+ *      allowed + one `gridmesh ping` (local API) -> direct again quickly (time measured, target under 10 s): the
+ *      ping's punch, like the stream's traffic, resets the retry backoff instead of waiting out a doubled delay
+ *   6. beta's NAT becomes --random-fully (its public port changes) -> relay (time measured; EIM x EDM may then
+ *      go direct again by birthday punching)
+ *   7. the stream ends: every line arrived once, in order (the TCP connection survived every switch)
  * </pre>
  * Run: {@code mvn -o -pl integration-tests test -Pit -Dtest=DirectPathFallbackTest}.
  */
@@ -35,6 +39,8 @@ import org.junit.jupiter.api.Test;
 class DirectPathFallbackTest {
     static final String DROP = "iptables %s FORWARD -p udp -s 198.18.10.0/24 -d 198.18.20.0/24 -j DROP; "
             + "iptables %s FORWARD -p udp -s 198.18.20.0/24 -d 198.18.10.0/24 -j DROP";
+    /** Long enough for several punch sessions (10 s each) to give up and the old backoff to reach 20-40 s. */
+    static final Duration LONG_OUTAGE = Duration.ofSeconds(40);
 
     @BeforeAll
     static void build() {
@@ -108,18 +114,36 @@ class DirectPathFallbackTest {
                 lab.await("direct after the flush", Duration.ofSeconds(30), () -> "direct".equals(PathLab.path(pl.dirA, "beta")));
                 long lines4 = lines(received);
                 lab.await("stream flowing after the flush", Duration.ofSeconds(10), () -> lines(received) > lines4 + 20);
-                // 5. beta's NAT turns endpoint-dependent: its public port changes, the direct path is dead both ways
-                int relayBefore5 = PathLab.peer(PathLab.status(pl.dirA), "beta").path("pathInfo").path("toRelay").asInt();
+                // 5. a long outage, then UDP back and one `gridmesh ping`: the return must not wait out a long backoff
+                inet.shOk(String.format(DROP, "-I", "-I"));
+                lab.await("fallback at the start of the long outage", Duration.ofSeconds(10),
+                        () -> "relay".equals(PathLab.path(pl.dirA, "beta")));
+                long outageEnd = System.currentTimeMillis() + LONG_OUTAGE.toMillis();
+                lab.await("the long outage (" + LONG_OUTAGE.toSeconds() + " s) passes", LONG_OUTAGE.plusSeconds(5),
+                        () -> System.currentTimeMillis() >= outageEnd);
+                JsonNode beforeReturn = PathLab.peer(PathLab.status(pl.dirA), "beta").path("pathInfo");
                 long t5 = System.currentTimeMillis();
+                inet.shOk(String.format(DROP, "-D", "-D"));
+                JsonNode ping5 = PathLab.api(pl.dirA, "ping", "{\"peer\":\"beta\",\"count\":1,\"timeoutMillis\":2000}");
+                assertThat(ping5).as("gridmesh ping through the relay").isNotNull();
+                lab.await("direct again after the long outage", Duration.ofSeconds(30),
+                        () -> "direct".equals(PathLab.path(pl.dirA, "beta")) && "direct".equals(PathLab.path(pl.dirB, "alpha")));
+                long returnAfterOutage = Math.max(directSince(pl.dirA, "beta"), directSince(pl.dirB, "alpha")) - t5;
+                assertThat(returnAfterOutage).as("return to direct after a long outage (ms)").isLessThan(10_000);
+                long lines5b = lines(received);
+                lab.await("stream flowing after the long outage", Duration.ofSeconds(10), () -> lines(received) > lines5b + 20);
+                // 6. beta's NAT turns endpoint-dependent: its public port changes, the direct path is dead both ways
+                int relayBefore5 = PathLab.peer(PathLab.status(pl.dirA), "beta").path("pathInfo").path("toRelay").asInt();
+                long t6 = System.currentTimeMillis();
                 PathLab.reconfigure(pl.nb, NatKind.ENDPOINT_DEPENDENT, pl.bLan, pl.bWan, "198.18.2.0/24");
                 lab.await("fallback after beta's public port changed", Duration.ofSeconds(10), () ->
                         PathLab.peer(PathLab.status(pl.dirA), "beta").path("pathInfo").path("toRelay").asInt() > relayBefore5);
-                long portChangeFallback = relaySince(pl.dirA, "beta") - t5;
+                long portChangeFallback = relaySince(pl.dirA, "beta") - t6;
                 assertThat(portChangeFallback).as("fallback after a port change (ms)").isLessThan(5000);
                 long lines5 = lines(received);
                 lab.await("stream flowing on the relay after the port change", Duration.ofSeconds(15),
                         () -> lines(received) > lines5 + 20);
-                // 6. end of stream
+                // 7. end of stream
                 Files.writeString(stop, "stop");
                 LabProcess sender = tx;
                 lab.await("sender done", Duration.ofSeconds(15), () -> !sender.isAlive());
@@ -133,11 +157,13 @@ class DirectPathFallbackTest {
                 JsonNode pA = PathLab.peer(PathLab.status(pl.dirA), "beta");
                 String summary = String.format("FALLBACK RESULTS (EIM x EIM): relay->direct %d ms after UDP allowed;"
                         + " direct->relay %d ms after UDP dropped; relay->direct again %d ms; conntrack -F on beta's"
-                        + " NAT: %s; beta's NAT turned --random-fully (public port changed): fell back after %d ms;"
+                        + " NAT: %s; after a %d s outage (path stats then: %s), UDP allowed + one gridmesh ping:"
+                        + " direct again after %d ms; beta's NAT turned --random-fully (public port changed):"
+                        + " fell back after %d ms;"
                         + " TCP stream: %d lines over %d s, none lost or reordered; alpha's path stats: %s",
                         toDirect1, fallback, toDirect2,
                         fellBack ? "fell back after " + flushFallback + " ms, direct again" : "path kept (no fallback)",
-                        portChangeFallback,
+                        LONG_OUTAGE.toSeconds(), beforeReturn, returnAfterOutage, portChangeFallback,
                         got.size(), got.size() / 20, pA.path("pathInfo"));
                 lab.note(summary);
                 System.out.println(summary);
