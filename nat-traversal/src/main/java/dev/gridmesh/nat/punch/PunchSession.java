@@ -282,10 +282,11 @@ public final class PunchSession {
                 }
             }
             case Pong p -> {
-                Outstanding o = outstanding.remove(p.transactionId());
+                Outstanding o = outstanding.get(p.transactionId());
                 if (o == null || state == State.FAILED || o.socket() != socket) {
-                    return;
+                    return; // unknown, too late, or on another socket than the ping left (not this path)
                 }
+                outstanding.remove(p.transactionId());
                 // the path is where the pong came from (a NAT may answer from a mapping other than the one pinged)
                 if (validated.add(from)) {
                     events.add(new Event.PathValidated(from, nowNanos - o.sentAt(), probesSent(),
