@@ -1,5 +1,6 @@
 package dev.gridmesh.agent.control;
 
+import dev.gridmesh.protocol.netty.TlsProvider;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -33,8 +34,13 @@ import javax.net.ssl.X509ExtendedTrustManager;
 public sealed interface RelayTrust {
     Pattern PIN = Pattern.compile("sha256:[0-9a-f]{64}");
 
-    /** A TLS 1.3 client context for this trust. */
-    SslContext clientContext() throws IOException;
+    /** A TLS 1.3 client context for this trust, with the process's TLS provider ({@link TlsProvider#preferred()}). */
+    default SslContext clientContext() throws IOException {
+        return clientContext(TlsProvider.preferred());
+    }
+
+    /** A TLS 1.3 client context for this trust with {@code provider} (BoringSSL or the JDK's; same checks). */
+    SslContext clientContext(SslProvider provider) throws IOException;
 
     /** Whether the TLS engine must check the server's host name (CA trust only). */
     boolean verifyHostname();
@@ -51,8 +57,8 @@ public sealed interface RelayTrust {
         }
 
         @Override
-        public SslContext clientContext() throws IOException {
-            return SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.3")
+        public SslContext clientContext(SslProvider provider) throws IOException {
+            return TlsProvider.tls13(SslContextBuilder.forClient(), provider)
                     .endpointIdentificationAlgorithm(null) // the pin is the identity: no name check
                     .trustManager(new PinTrustManager(pin)).build();
         }
@@ -70,7 +76,7 @@ public sealed interface RelayTrust {
         }
 
         @Override
-        public SslContext clientContext() throws IOException {
+        public SslContext clientContext(SslProvider provider) throws IOException {
             List<X509Certificate> cas = new ArrayList<>();
             try (InputStream in = Files.newInputStream(file)) {
                 for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
@@ -82,7 +88,7 @@ public sealed interface RelayTrust {
             if (cas.isEmpty()) {
                 throw new IOException(file + ": no CERTIFICATE block (expected: PEM CA certificates)");
             }
-            return SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.3")
+            return TlsProvider.tls13(SslContextBuilder.forClient(), provider)
                     .endpointIdentificationAlgorithm("HTTPS")
                     .trustManager(cas.toArray(X509Certificate[]::new)).build();
         }

@@ -1,6 +1,7 @@
 package dev.gridmesh.relay.server;
 
 import dev.gridmesh.nat.stun.StunServer;
+import dev.gridmesh.protocol.netty.TlsProvider;
 import dev.gridmesh.nat.stun.StunUdpServer;
 import dev.gridmesh.relay.admin.AdminServer;
 import dev.gridmesh.relay.store.Store;
@@ -19,7 +20,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -83,10 +83,7 @@ public final class RelayServer implements AutoCloseable {
         RelayCertificate cert = config.certFile() != null
                 ? RelayCertificate.load(config.certFile(), config.keyFile())
                 : RelayCertificate.loadOrCreate(dir, clock.instant(), random);
-        SslContext ssl = SslContextBuilder.forServer(cert.key(), cert.chain())
-                .sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3")
-                .build();
+        SslContext ssl = TlsProvider.tls13(SslContextBuilder.forServer(cert.key(), cert.chain())).build();
         Store store = config.store().open(dir);
         ExecutorService storeExecutor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "relay-store");
@@ -133,7 +130,8 @@ public final class RelayServer implements AutoCloseable {
             RelayServer s = new RelayServer(config, store, storeExecutor, boss, workers, ch, stun, admin, rc, relayAdmin,
                     cert.pin(), epoll);
             s.tunnels = tunnels;
-            log.info("relay: listening on tcp {} ({}), stun {}, pin {}", s.tcpAddress(), epoll ? "epoll" : "nio",
+            log.info("relay: listening on tcp {} ({}, tls {}), stun {}, pin {}", s.tcpAddress(), epoll ? "epoll" : "nio",
+                    TlsProvider.preferred().name().toLowerCase(java.util.Locale.ROOT),
                     stun == null ? "off" : stun.localAddresses(), s.pin);
             return s;
         } catch (IOException | RuntimeException e) {
