@@ -186,6 +186,18 @@ public sealed interface ControlMessage {
             return out;
         }
 
+        /**
+         * The first bytes of a PeerMap message (type, flags, count): followed by {@code count} peers each encoded by
+         * {@link PeerInfo#encode()}, they make the same bytes as {@link #encode()}. For senders that keep peers
+         * encoded (the relay builds every full map from cached peer bytes).
+         */
+        public static byte[] partHeader(boolean first, boolean last, int count) {
+            if (count < 0 || count > MAX_PEERS_PER_MESSAGE) {
+                throw new IllegalArgumentException("count " + count + " (expected: 0.." + MAX_PEERS_PER_MESSAGE + ")");
+            }
+            return new WireWriter().u8(TYPE).u8((first ? 1 : 0) | (last ? 2 : 0)).u16(count).toByteArray();
+        }
+
         @Override public int type() { return TYPE; }
 
         @Override

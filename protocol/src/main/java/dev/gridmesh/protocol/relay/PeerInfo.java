@@ -40,6 +40,16 @@ public record PeerInfo(String name, NodePublicKey nodeKey, List<InetAddress> ove
         ControlMessage.checkEndpoints(endpoints);
     }
 
+    /**
+     * This peer alone, as it appears inside PeerMap/PeerAdded/PeerChanged bodies: lets the relay encode a peer once
+     * and reuse the bytes in every full map (see {@link ControlMessage.PeerMap#partHeader}).
+     */
+    public byte[] encode() {
+        WireWriter w = new WireWriter();
+        encode(w);
+        return w.toByteArray();
+    }
+
     void encode(WireWriter w) {
         w.string(false, name).bytes(nodeKey.toBytes()).u8(online ? 1 : 0);
         w.u8(overlayIps.size());

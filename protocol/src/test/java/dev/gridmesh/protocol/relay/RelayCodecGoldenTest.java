@@ -107,6 +107,25 @@ class RelayCodecGoldenTest {
         golden(new ControlMessage.PeerAdded(p), "05" + peer);
         golden(new ControlMessage.PeerChanged(p), "07" + peer);
         golden(new ControlMessage.PeerRemoved(NodePublicKey.fromBytes(fill(0x22))), "06" + rep("22"));
+        assertThat(HEX.formatHex(p.encode())).isEqualTo(peer);
+    }
+
+    @Test
+    void peerMapFromPreEncodedPeersIsTheSameBytes() throws Exception {
+        PeerInfo a = new PeerInfo("a", NodePublicKey.fromBytes(fill(0x22)), List.of(InetAddress.getByName("100.64.0.3")),
+                List.of(), false);
+        PeerInfo b = new PeerInfo("b", NodePublicKey.fromBytes(fill(0x33)), List.of(InetAddress.getByName("100.64.0.4")),
+                List.of(new InetSocketAddress(InetAddress.getByName("198.18.0.1"), 41641)), true);
+        for (int flags = 0; flags < 4; flags++) {
+            boolean first = (flags & 1) != 0;
+            boolean last = (flags & 2) != 0;
+            String parts = HEX.formatHex(ControlMessage.PeerMap.partHeader(first, last, 2)) + HEX.formatHex(a.encode())
+                    + HEX.formatHex(b.encode());
+            golden(new ControlMessage.PeerMap(first, last, List.of(a, b)), parts);
+        }
+        assertThat(HEX.formatHex(ControlMessage.PeerMap.partHeader(true, true, 0))).isEqualTo("04" + "03" + "0000");
+        assertThatThrownBy(() -> ControlMessage.PeerMap.partHeader(true, true, ControlMessage.PeerMap.MAX_PEERS_PER_MESSAGE + 1))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -2,22 +2,42 @@ package dev.gridmesh.relay.server;
 
 import dev.gridmesh.crypto.NodePublicKey;
 import dev.gridmesh.protocol.relay.ControlMessage;
+import dev.gridmesh.protocol.relay.FrameHeader;
+import dev.gridmesh.protocol.relay.FrameType;
 import dev.gridmesh.protocol.relay.PeerInfo;
 import dev.gridmesh.relay.store.NodeRecord;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The registered nodes as the relay's connections see them: which are online on which connection, and their peer
- * maps. Membership changes take one lock and queue their messages while holding it, so every connection sees
- * the full map first and then the deltas in order. Packet routing ({@link #route}) takes no lock.
+ * maps. Packet routing ({@link #route}) takes no lock.
+ *
+ * <p>Peer-map fan-out (docs/relay-protocol.md, "Peer-map fan-out"): a membership change takes the lock, updates the
+ * node and appends one delta, encoded once, to the shared {@link PeerLog}; it then wakes each event loop once
+ * ({@link LoopFeeds}). A connection holds only a cursor into the log ({@link PeerFeed}): on its event loop it gets
+ * its full map (built under the lock from each node's cached peer bytes, which fixes its cursor at the log's end)
+ * and from then on every later delta in log order, many per write, and only while its channel is writable. A
+ * connection that falls behind the log's start is sent a fresh full map instead of being buffered for. So a joining
+ * node costs one log entry and one wake-up per loop, not one message per online connection.
+ *
+ * <p>Peers are advertised with endpoints only while online: when a node goes offline the others are told so with no
+ * endpoints (they must not keep punching dead addresses). The store still keeps the last endpoints it reported, for
+ * the operator's listing ({@link #snapshot}).
  *
  * <p>Thread-safe. The store stays the source of truth; this is its in-memory view, loaded at start and kept in step
  * by the callers (registration and removal run on the store thread, in order).
@@ -26,13 +46,36 @@ public final class RelayHub {
     /** A node and whether it is online, for listings. */
     public record NodeView(NodeRecord node, boolean online) {}
 
+    /** A node and the bytes the peer maps carry for it now ({@link PeerInfo#encode()}). */
+    private record Peer(NodeRecord node, byte[] info) {}
+
+    static final int DEFAULT_LOG_CAPACITY = 8192;
+    /** Bytes of deltas gathered into one write. */
+    static final int BATCH_BYTES = 64 * 1024;
+    private static final Comparator<Peer> BY_NAME = Comparator.comparing((Peer p) -> p.node().name())
+            .thenComparing((a, b) -> Arrays.compare(a.node().nodeKey().toBytes(), b.node().nodeKey().toBytes()));
+
     private final Object lock = new Object();
-    private final Map<NodePublicKey, NodeRecord> nodes = new HashMap<>(); // guarded by lock
+    private final Map<NodePublicKey, Peer> nodes = new HashMap<>(); // guarded by lock
+    private final TreeSet<Peer> byName = new TreeSet<>(BY_NAME); // guarded by lock; full maps go out in name order
+    private long infoBytes; // guarded by lock: sum of the peers' info lengths, to size full maps
     private final ConcurrentHashMap<NodePublicKey, RelaySession> online = new ConcurrentHashMap<>(); // written under lock
+    private final PeerLog log;
+    private final ConcurrentHashMap<EventExecutor, LoopFeeds> loops = new ConcurrentHashMap<>();
+    private final LongAdder fullMaps = new LongAdder();
+    private final LongAdder fullMapsBehind = new LongAdder();
+    private final LongAdder deltaWrites = new LongAdder();
+    private final LongAdder deltasSent = new LongAdder();
 
     public RelayHub(List<NodeRecord> known) {
+        this(known, DEFAULT_LOG_CAPACITY);
+    }
+
+    /** @param logCapacity deltas kept for connections that are behind (a power of two) */
+    RelayHub(List<NodeRecord> known, int logCapacity) {
+        log = new PeerLog(logCapacity);
         for (NodeRecord n : known) {
-            nodes.put(n.nodeKey(), n);
+            put(n, false);
         }
     }
 
@@ -62,53 +105,51 @@ public final class RelayHub {
     }
 
     /**
-     * {@code s} authenticated as {@code n}: replaces an older connection of the same key (closed as REPLACED), sends
-     * {@code s} the full peer map and tells every other online node. When {@code s} already closed, the node is
-     * still recorded (and announced offline if it is new).
+     * Fan-out counters: {@code [full maps sent, of which because the connection fell behind the log, delta writes,
+     * deltas sent]}; deltas / writes is the batching factor.
+     */
+    public long[] fanoutCounts() {
+        return new long[] {fullMaps.sum(), fullMapsBehind.sum(), deltaWrites.sum(), deltasSent.sum()};
+    }
+
+    /**
+     * {@code s} authenticated as {@code n}: replaces an older connection of the same key (closed as REPLACED) and
+     * tells every other node. The caller then starts feeding {@code s} its map ({@link #startFeed}) on its event
+     * loop. When {@code s} already closed, the node is still recorded (and announced offline if it is new).
      */
     void online(RelaySession s, NodeRecord n, boolean created) {
         synchronized (lock) {
-            NodeRecord prev = nodes.put(n.nodeKey(), n);
             boolean active = s.channel().isActive();
             if (active) {
                 RelaySession old = online.put(n.nodeKey(), s);
                 if (old != null && old != s) {
                     old.refuse(RelayCounter.REPLACED, "a newer connection authenticated as " + n.name());
                 }
-                List<PeerInfo> peers = new ArrayList<>(nodes.size());
-                for (NodeRecord p : nodes.values()) {
-                    if (!p.nodeKey().equals(n.nodeKey())) {
-                        peers.add(info(p, online.containsKey(p.nodeKey())));
-                    }
-                }
-                peers.sort(Comparator.comparing(PeerInfo::name));
-                for (ControlMessage.PeerMap part : ControlMessage.PeerMap.split(peers)) {
-                    s.sendControl(part);
-                }
             }
             // a node admitted on a connection that closed at once is still registered: peers learn of it, offline
-            PeerInfo me = info(n, active || online.containsKey(n.nodeKey()));
+            Peer prev = nodes.get(n.nodeKey());
+            Peer me = put(n, active || online.containsKey(n.nodeKey()));
+            PeerInfo info = info(n, active || online.containsKey(n.nodeKey()));
             if (created || prev == null) {
-                broadcast(s, new ControlMessage.PeerAdded(me));
+                append(me, new ControlMessage.PeerAdded(info));
             } else if (active) {
-                broadcast(s, new ControlMessage.PeerChanged(me));
+                append(me, new ControlMessage.PeerChanged(info));
             }
         }
     }
 
-    /** {@code s} went away; its node shows offline to the others. Returns its node when it was the live connection. */
+    /** {@code s} went away; its node shows offline, with no endpoints, to the others. Returns its node when it was the live connection. */
     Optional<NodeRecord> offline(RelaySession s, Instant now) {
         synchronized (lock) {
             if (!online.remove(s.nodeKey(), s)) {
                 return Optional.empty();
             }
-            NodeRecord n = nodes.get(s.nodeKey());
-            if (n == null) {
+            Peer p = nodes.get(s.nodeKey());
+            if (p == null) {
                 return Optional.empty();
             }
-            n = n.withSeen(now, n.endpoints());
-            nodes.put(n.nodeKey(), n);
-            broadcast(s, new ControlMessage.PeerChanged(info(n, false)));
+            NodeRecord n = p.node().withSeen(now, p.node().endpoints()); // the store keeps the last endpoints
+            append(put(n, false), new ControlMessage.PeerChanged(info(n, false)));
             return Optional.of(n);
         }
     }
@@ -119,13 +160,12 @@ public final class RelayHub {
             if (online.get(s.nodeKey()) != s) {
                 return Optional.empty();
             }
-            NodeRecord n = nodes.get(s.nodeKey());
-            if (n == null || n.endpoints().equals(eps)) {
+            Peer p = nodes.get(s.nodeKey());
+            if (p == null || p.node().endpoints().equals(eps)) {
                 return Optional.empty();
             }
-            n = n.withSeen(now, eps);
-            nodes.put(n.nodeKey(), n);
-            broadcast(s, new ControlMessage.PeerChanged(info(n, true)));
+            NodeRecord n = p.node().withSeen(now, eps);
+            append(put(n, true), new ControlMessage.PeerChanged(info(n, true)));
             return Optional.of(n);
         }
     }
@@ -133,23 +173,27 @@ public final class RelayHub {
     /** The node was deleted from the store: cut its connection at once and tell the others. */
     void removed(NodeRecord n) {
         synchronized (lock) {
-            nodes.remove(n.nodeKey());
+            Peer p = nodes.remove(n.nodeKey());
+            if (p != null) {
+                byName.remove(p);
+                infoBytes -= p.info().length;
+            }
             RelaySession s = online.remove(n.nodeKey());
             if (s != null) {
                 s.refuse(RelayCounter.NODE_REMOVED, "node " + n.name() + " was removed by an administrator");
             }
-            broadcast(s, new ControlMessage.PeerRemoved(n.nodeKey()));
+            log.append(n.nodeKey(), new ControlMessage.PeerRemoved(n.nodeKey()));
+            wakeAll();
         }
     }
 
     /** All known nodes by name, with online state. */
     public List<NodeView> snapshot() {
         synchronized (lock) {
-            List<NodeView> out = new ArrayList<>(nodes.size());
-            for (NodeRecord n : nodes.values()) {
-                out.add(new NodeView(n, online.containsKey(n.nodeKey())));
+            List<NodeView> out = new ArrayList<>(byName.size());
+            for (Peer p : byName) {
+                out.add(new NodeView(p.node(), online.containsKey(p.node().nodeKey())));
             }
-            out.sort(Comparator.comparing(v -> v.node().name()));
             return out;
         }
     }
@@ -163,21 +207,149 @@ public final class RelayHub {
         }
     }
 
-    private void broadcast(RelaySession except, ControlMessage m) {
-        byte[] encoded = null;
-        for (RelaySession o : online.values()) {
-            if (o != except) {
-                if (encoded == null) {
-                    encoded = m.encode();
+    /**
+     * On {@code s}'s event loop, after its RegisterOk: starts feeding it, beginning with its full map (written now).
+     * Nothing when {@code s} closed or is no longer its node's live connection.
+     */
+    void startFeed(RelaySession s) {
+        PeerFeed f = s.peerFeed();
+        Channel c = s.channel();
+        if (f.loop != null || !c.isActive() || online.get(s.nodeKey()) != s) {
+            return;
+        }
+        loops.computeIfAbsent(c.eventLoop(), l -> new LoopFeeds(l, this)).add(f);
+        f.cursor = PeerFeed.FULL_MAP;
+        flush(f);
+    }
+
+    /** On {@code s}'s event loop, when its channel closed: stops feeding it. */
+    void stopFeed(RelaySession s) {
+        LoopFeeds lf = s.peerFeed().loop;
+        if (lf != null && lf.remove(s.peerFeed())) {
+            loops.remove(lf.loop(), lf);
+        }
+    }
+
+    /**
+     * On the feed's event loop: writes it what it is missing while its channel is writable (the rest when it is
+     * writable again: {@link RelaySessionHandler#channelWritabilityChanged}). A full map first when one is due.
+     */
+    void flush(PeerFeed f) {
+        Channel c = f.session.channel();
+        if (f.loop == null || !c.isActive()) {
+            return;
+        }
+        NodePublicKey self = f.session.nodeKey();
+        while (c.isWritable()) {
+            if (f.cursor == PeerFeed.FULL_MAP) {
+                writeFullMap(f, c);
+                continue;
+            }
+            long end = log.next();
+            if (f.cursor >= end) {
+                return;
+            }
+            ByteBuf batch = null;
+            long seq = f.cursor;
+            int n = 0;
+            for (; seq < end; seq++) {
+                PeerLog.Entry e = log.get(seq);
+                if (e == null) {
+                    break; // overwritten: fell behind
                 }
-                o.sendControlEncoded(encoded);
+                if (!e.subject().equals(self)) {
+                    if (batch == null) {
+                        batch = c.alloc().buffer((int) Math.min(BATCH_BYTES + 1024, (end - seq) * e.frame().length + 64));
+                    }
+                    batch.writeBytes(e.frame());
+                    n++;
+                    if (batch.readableBytes() >= BATCH_BYTES) {
+                        seq++;
+                        break;
+                    }
+                }
+            }
+            if (seq < end && log.get(seq) == null) {
+                if (batch != null) {
+                    batch.release();
+                }
+                fullMapsBehind.increment();
+                f.cursor = PeerFeed.FULL_MAP;
+                continue;
+            }
+            f.cursor = seq;
+            if (batch != null) {
+                deltaWrites.increment();
+                deltasSent.add(n);
+                c.writeAndFlush(batch, c.voidPromise());
             }
         }
     }
 
+    /** The full map of {@code f}'s node (all others, by name) as PeerMap frames; moves its cursor to the log's end. */
+    private void writeFullMap(PeerFeed f, Channel c) {
+        ByteBuf buf;
+        synchronized (lock) {
+            Peer me = nodes.get(f.session.nodeKey());
+            int total = nodes.size() - (me == null ? 0 : 1);
+            int parts = Math.max(1, (total + ControlMessage.PeerMap.MAX_PEERS_PER_MESSAGE - 1) / ControlMessage.PeerMap.MAX_PEERS_PER_MESSAGE);
+            buf = c.alloc().buffer((int) Math.min(Integer.MAX_VALUE, infoBytes + parts * (FrameHeader.SIZE + 4L)));
+            Iterator<Peer> it = byName.iterator();
+            byte[] header = new byte[FrameHeader.SIZE];
+            int left = total;
+            boolean first = true;
+            do {
+                int count = Math.min(left, ControlMessage.PeerMap.MAX_PEERS_PER_MESSAGE);
+                int at = buf.writerIndex();
+                buf.writerIndex(at + FrameHeader.SIZE);
+                buf.writeBytes(ControlMessage.PeerMap.partHeader(first, count == left, count));
+                for (int i = 0; i < count; ) {
+                    Peer p = it.next();
+                    if (p != me) {
+                        buf.writeBytes(p.info());
+                        i++;
+                    }
+                }
+                FrameHeader.of(FrameType.CONTROL, buf.writerIndex() - at - FrameHeader.SIZE).encode(header, 0);
+                buf.setBytes(at, header);
+                left -= count;
+                first = false;
+            } while (left > 0);
+            f.cursor = log.next();
+        }
+        fullMaps.increment();
+        c.writeAndFlush(buf, c.voidPromise());
+    }
+
+    /** Records {@code n} with its advertised bytes; under the lock. */
+    private Peer put(NodeRecord n, boolean isOnline) {
+        Peer p = new Peer(n, info(n, isOnline).encode());
+        Peer prev = nodes.put(n.nodeKey(), p);
+        if (prev != null) {
+            byName.remove(prev);
+            infoBytes -= prev.info().length;
+        }
+        byName.add(p);
+        infoBytes += p.info().length;
+        return p;
+    }
+
+    /** Under the lock. */
+    private void append(Peer subject, ControlMessage m) {
+        log.append(subject.node().nodeKey(), m);
+        wakeAll();
+    }
+
+    private void wakeAll() {
+        for (LoopFeeds lf : loops.values()) {
+            lf.wake();
+        }
+    }
+
+    /** What the others are told about {@code n}: its endpoints only while it is online. */
     static PeerInfo info(NodeRecord n, boolean isOnline) {
-        List<InetSocketAddress> eps = n.endpoints().size() > PeerInfo.MAX_ENDPOINTS
-                ? n.endpoints().subList(0, PeerInfo.MAX_ENDPOINTS) : n.endpoints();
+        List<InetSocketAddress> eps = !isOnline ? List.of()
+                : n.endpoints().size() > PeerInfo.MAX_ENDPOINTS ? n.endpoints().subList(0, PeerInfo.MAX_ENDPOINTS) : n.endpoints();
         return new PeerInfo(n.name(), n.nodeKey(), List.of(n.overlayIp()), eps, isOnline);
     }
 }

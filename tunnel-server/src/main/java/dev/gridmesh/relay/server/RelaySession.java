@@ -1,7 +1,6 @@
 package dev.gridmesh.relay.server;
 
 import dev.gridmesh.crypto.NodePublicKey;
-import dev.gridmesh.protocol.relay.ControlMessage;
 import io.netty.channel.Channel;
 
 /** What the {@link RelayHub} needs from one authenticated connection. Methods may be called from any thread. */
@@ -10,11 +9,8 @@ interface RelaySession {
 
     Channel channel();
 
-    /** Queues a control message; a connection whose queue is past the limit is closed as a slow consumer. */
-    void sendControl(ControlMessage m);
-
-    /** Queues an already encoded control message (the same bytes for many sessions: encoded once per broadcast). */
-    void sendControlEncoded(byte[] encoded);
+    /** This connection's place in the hub's peer-map fan-out (touched only on the channel's event loop). */
+    PeerFeed peerFeed();
 
     /** Sends Error(reason's code) and closes, counting {@code reason}. */
     void refuse(RelayCounter reason, String detail);

@@ -52,6 +52,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
     enum State { AWAIT_REGISTER, REGISTERING, AUTHENTICATED, CLOSED }
 
     private final RelayContext rc;
+    private final PeerFeed peerFeed = new PeerFeed(this);
     private RegistrationProof proof; // null once used: 100 bytes less per idle connection
     private final List<Channel> toFlush = new ArrayList<>(4);
     /** Packets for connections of other event loops, gathered during one read burst (see forward()). */
@@ -90,6 +91,11 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
     @Override
     public Channel channel() {
         return ctx.channel();
+    }
+
+    @Override
+    public PeerFeed peerFeed() {
+        return peerFeed;
     }
 
     @Override
@@ -257,6 +263,12 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
                 ctx.channel().writeAndFlush(RelayFrame.control(new ControlMessage.RegisterOk(n.name(), n.overlayIp(),
                         rc.config().overlayRange().bits())));
                 rc.hub().online(this, n, created);
+                // the map goes out on the event loop, after RegisterOk (queued above) and in order with its deltas
+                try {
+                    ctx.executor().execute(() -> rc.hub().startFeed(this));
+                } catch (RejectedExecutionException e) {
+                    // shutting down: the connection is closing
+                }
                 dev.gridmesh.relay.tunnel.TunnelService tunnels = ctx.channel().attr(dev.gridmesh.relay.tunnel.TunnelService.KEY).get();
                 if (tunnels != null) {
                     tunnels.agentOnline(n, ctx.channel());
@@ -360,21 +372,11 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     @Override
-    public void sendControl(ControlMessage m) {
-        sendControlEncoded(m.encode());
-    }
-
-    @Override
-    public void sendControlEncoded(byte[] encoded) {
-        Channel c = ctx.channel();
-        if (!c.isActive()) {
-            return;
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && state == State.AUTHENTICATED) {
+            rc.hub().flush(peerFeed); // peer-map changes held back while the connection was not writable
         }
-        if (c.bytesBeforeWritable() > rc.config().controlQueueLimit()) {
-            refuse(RelayCounter.SLOW_CONSUMER, c.bytesBeforeWritable() + " bytes queued and not read");
-            return;
-        }
-        c.writeAndFlush(new RelayFrame(FrameType.CONTROL, 0, Unpooled.wrappedBuffer(encoded)), c.voidPromise());
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -425,6 +427,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         crossFrames.clear();
         State was = state;
         state = State.CLOSED;
+        rc.hub().stopFeed(this);
         if (proof != null) {
             proof.destroy();
         }

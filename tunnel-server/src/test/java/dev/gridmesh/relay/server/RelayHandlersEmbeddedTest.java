@@ -213,6 +213,7 @@ class RelayHandlersEmbeddedTest {
                 (ControlMessage.ServerHello) controlOut(a).getFirst(), "a", token))));
         b.writeInbound(Unpooled.wrappedBuffer(Frames.control(RegistrationProof.register(kb,
                 (ControlMessage.ServerHello) controlOut(b).getFirst(), "b", token))));
+        a.runPendingTasks(); // peer-map deltas go out in a pass on the connection's own event loop
         assertThat(controlOut(a)).last().isInstanceOf(ControlMessage.PeerAdded.class);
         controlOut(b);
         a.writeInbound(Unpooled.wrappedBuffer(Frames.packet(kb.publicKey(), new byte[] {4, 0, 0, 0, 42}, 0, 5)));
@@ -234,6 +235,7 @@ class RelayHandlersEmbeddedTest {
         var ep = new java.net.InetSocketAddress(java.net.InetAddress.getByName("198.18.0.9"), 5);
         a.writeInbound(Unpooled.wrappedBuffer(Frames.control(new ControlMessage.SetEndpoints(List.of(ep)))));
         a.writeInbound(Unpooled.wrappedBuffer(Frames.control(new ControlMessage.SetEndpoints(List.of()))));
+        b.runPendingTasks();
         assertThat(controlOut(b)).singleElement().isInstanceOfSatisfying(ControlMessage.PeerChanged.class,
                 c -> assertThat(c.peer().endpoints()).containsExactly(ep));
         assertThat(rc.metrics().get(RelayCounter.ENDPOINTS_RATE_LIMITED)).isEqualTo(1);
