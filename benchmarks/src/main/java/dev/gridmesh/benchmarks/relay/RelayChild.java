@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * The relay under test, run by {@link IdleAgents} in its own JVM so that the agents' memory does not count.
  * Prints {@code READY <port> <pin> <token>}, then answers stdin lines: {@code heap} (GC, then used heap bytes),
- * {@code online}, {@code cpu} (process CPU nanoseconds), {@code quit}.
+ * {@code online}, {@code cpu} (process CPU nanoseconds), {@code fanout} (the hub's peer-map fan-out counters),
+ * {@code quit}.
  */
 public final class RelayChild {
     private RelayChild() {}
@@ -39,6 +40,7 @@ public final class RelayChild {
                         System.out.println("HEAP " + mem.getHeapMemoryUsage().getUsed());
                     }
                     case "online" -> System.out.println("ONLINE " + r.hub().onlineCount());
+                    case "fanout" -> System.out.println("FANOUT " + fanout(r));
                     case "cpu" -> System.out.println("CPU " + ((com.sun.management.OperatingSystemMXBean)
                             ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
                     case "quit" -> {
@@ -48,6 +50,16 @@ public final class RelayChild {
                 }
                 System.out.flush();
             }
+        }
+    }
+
+    /** The hub's fan-out counters; "- - - -" when run against a relay build from before they existed (comparisons). */
+    private static String fanout(RelayServer r) {
+        try {
+            long[] c = r.hub().fanoutCounts();
+            return c[0] + " " + c[1] + " " + c[2] + " " + c[3];
+        } catch (NoSuchMethodError older) {
+            return "- - - -";
         }
     }
 }
