@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
  * birthday cells, which first need both netchecks and a call-me-maybe exchange, get {@link #BIRTHDAY_WINDOW}).
  * By default (CI budget: each cell restarts two agent JVMs, ~10-18 s a cell on two shared cores) 6 representative
  * cells run plus the same-NAT and miniupnpd cells; {@code -Dgridmesh.it.matrix=full} runs all 16.
+ * {@code -Dgridmesh.it.matrix.iperf=true} adds a 3 s iperf3 TCP run each way over the mesh per cell (alpha -> beta,
+ * then reverse), printed in the table: a birthday path's extra socket does not batch its sends.
  * Run: {@code mvn -o -pl integration-tests test -Pit -Dtest=DirectPathMatrixTest}. Logs:
  * {@code integration-tests/target/netns-logs/direct-path-matrix/} ({@code commands.log} has the result table).
  */
@@ -47,17 +49,23 @@ class DirectPathMatrixTest {
     @BeforeAll
     static void build() {
         Lab.requirePreconditions("socat", "ss", "conntrack", "turnserver", "miniupnpd", "nft");
+        if (IPERF) {
+            Lab.requirePreconditions("iperf3");
+        }
         GridmeshCli.ensureBuilt();
     }
 
     record Cell(String a, String b, boolean expectDirect, String path, long toDirectMillis, long probes,
-            String pingPath, double pingRtt) {
+            String pingPath, double pingRtt, String iperf) {
         String row() {
-            return String.format(Locale.ROOT, "| %-22s | %-22s | %-8s | %-8s | %8s | %6d | %s %s |", a, b,
+            return String.format(Locale.ROOT, "| %-22s | %-22s | %-8s | %-8s | %8s | %6d | %s %s |%s", a, b,
                     expectDirect ? "direct" : "relayed", path, toDirectMillis < 0 ? "-" : toDirectMillis + " ms", probes,
-                    pingPath, pingRtt < 0 ? "timeout" : String.format(Locale.ROOT, "%.2f ms", pingRtt));
+                    pingPath, pingRtt < 0 ? "timeout" : String.format(Locale.ROOT, "%.2f ms", pingRtt),
+                    iperf == null ? "" : " " + iperf + " |");
         }
     }
+
+    static final boolean IPERF = Boolean.getBoolean("gridmesh.it.matrix.iperf");
 
     static boolean expectDirect(NatKind x, NatKind y) {
         if (x == NatKind.UDP_BLOCKED || y == NatKind.UDP_BLOCKED) {
@@ -135,7 +143,8 @@ class DirectPathMatrixTest {
             if (!upnp.path().equals("direct")) {
                 failures.add(upnp.row());
             }
-            StringBuilder table = new StringBuilder("\n| alpha side | beta side | expected | path | to direct | probes | gridmesh ping |\n");
+            StringBuilder table = new StringBuilder("\n| alpha side | beta side | expected | path | to direct | probes | gridmesh ping |"
+                    + (IPERF ? " iperf3 a->b / b->a Mbit/s |" : "") + "\n");
             results.forEach(r -> table.append(r.row()).append('\n'));
             lab.note(table.toString());
             System.out.println("DIRECT PATH MATRIX" + table);
@@ -193,10 +202,37 @@ class DirectPathMatrixTest {
             String pingPath = reply == null ? "error" : reply.path("path").asText()
                     + (reply.path("endpoint").isTextual() ? " " + reply.path("endpoint").asText() : "");
             double rtt = reply == null ? -1 : reply.path("rttMillis").asDouble(-1);
-            return new Cell(aName, bName, expectDirect, path, "direct".equals(path) ? toDirect : -1, probes, pingPath, rtt);
+            String iperf = IPERF ? iperf(pl, gamma ? pl.c : pl.b, ipB) : null;
+            return new Cell(aName, bName, expectDirect, path, "direct".equals(path) ? toDirect : -1, probes, pingPath, rtt,
+                    iperf);
         } finally {
             pa.stop();
             pb.stop();
+        }
+    }
+
+    /** 3 s of iperf3 TCP each way, alpha -> peer then reverse; "a / b" in Mbit/s ("-" when a run failed). */
+    static String iperf(PathLab pl, dev.gridmesh.testsupport.lab.Netns peerNs, String peerIp) {
+        LabProcess server = peerNs.spawn("iperf3-server-" + cellNo, List.of("iperf3", "-s", "-B", peerIp, "-1"));
+        try {
+            pl.lab.await("iperf3 server", Duration.ofSeconds(10), () -> peerNs.exec("ss", "-ltn").stdout().contains(peerIp + ":5201"));
+            String fwd = mbits(pl.a.exec("iperf3", "-c", peerIp, "-t", "3", "-J").stdout());
+            server.stop();
+            server = peerNs.spawn("iperf3-server-r-" + cellNo, List.of("iperf3", "-s", "-B", peerIp, "-1"));
+            pl.lab.await("iperf3 server", Duration.ofSeconds(10), () -> peerNs.exec("ss", "-ltn").stdout().contains(peerIp + ":5201"));
+            String rev = mbits(pl.a.exec("iperf3", "-c", peerIp, "-t", "3", "-R", "-J").stdout());
+            return fwd + " / " + rev;
+        } finally {
+            server.stop();
+        }
+    }
+
+    static String mbits(String json) {
+        try {
+            JsonNode n = PathLab.JSON.readTree(json).path("end").path("sum_received").path("bits_per_second");
+            return n.isNumber() ? String.format(Locale.ROOT, "%.0f", n.asDouble() / 1e6) : "-";
+        } catch (java.io.IOException e) {
+            return "-";
         }
     }
 

@@ -178,6 +178,10 @@ public final class PathManager implements AutoCloseable {
             if (l != null && l.direct != null) {
                 io.useRelay(k);
             }
+            if (l != null) {
+                l.direct = null;
+                closeSockets(l, java.util.Set.of());
+            }
         });
     }
 
@@ -422,6 +426,8 @@ public final class PathManager implements AutoCloseable {
             }
         } else if (!p.online() && l.direct != null) {
             toRelay(l, now, "peer offline");
+        } else if (!p.online()) {
+            closeSockets(l, java.util.Set.of());
         } else if (l.probing() && !p.endpoints().isEmpty()) {
             l.session.handleDisco(NOWHERE, new DiscoMessage.CallMeMaybe(p.endpoints()), now);
             drain(l, now);
