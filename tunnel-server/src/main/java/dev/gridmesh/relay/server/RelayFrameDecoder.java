@@ -41,7 +41,7 @@ public final class RelayFrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < FrameHeader.SIZE + h.length()) {
             return;
         }
-        in.skipBytes(FrameHeader.SIZE);
-        out.add(new RelayFrame(h.type(), h.streamId(), in.readRetainedSlice(h.length())));
+        // header and payload in one slice (reader index at the payload): a relayed packet leaves with its own header
+        out.add(RelayFrame.decoded(h.type(), h.streamId(), in.readRetainedSlice(FrameHeader.SIZE + h.length())));
     }
 }

@@ -59,7 +59,8 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
     private final List<RelaySessionHandler> crossDst = new ArrayList<>(4);
     /** Bytes other connections' event loops gathered for this connection and have not written to it yet. */
     private final java.util.concurrent.atomic.AtomicLong gatheredForMe = new java.util.concurrent.atomic.AtomicLong();
-    private final List<List<RelayFrame>> crossFrames = new ArrayList<>(4);
+    /** Per entry of crossDst: the outgoing frames, each a ByteBuf (header and payload) or a RelayFrame. */
+    private final List<List<Object>> crossFrames = new ArrayList<>(4);
     private final byte[] keyScratch = new byte[Frames.PACKET_KEY_SIZE];
     private final byte[] lastDstBytes = new byte[Frames.PACKET_KEY_SIZE];
     private NodePublicKey lastDstKey; // event loop only; see forward()
@@ -307,7 +308,12 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         p.setBytes(p.readerIndex(), k); // destination key -> source key, in place
         rc.metrics().increment(RelayCounter.PACKETS_RELAYED);
         rc.metrics().add(RelayCounter.BYTES_RELAYED, p.readableBytes() - Frames.PACKET_KEY_SIZE);
-        RelayFrame out = new RelayFrame(FrameType.PACKET, 0, p.retain());
+        // the frame leaves as it came (PACKET, flags 0, stream 0, same length: the header bytes need no rewrite), as
+        // one buffer: no header buffer and no encoder work per packet
+        Object out = f.retainedWire();
+        if (out == null) {
+            out = new RelayFrame(FrameType.PACKET, 0, p.retain());
+        }
         if (dc.eventLoop().inEventLoop()) {
             dc.write(out, dc.voidPromise());
             if (!toFlush.contains(dc)) {
@@ -333,12 +339,12 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         crossFrames.get(i).add(out);
     }
 
-    private static long crossSize(RelayFrame f) {
-        return f.content().readableBytes() + FrameHeader.SIZE;
+    private static long crossSize(Object f) {
+        return f instanceof ByteBuf b ? b.readableBytes() : ((RelayFrame) f).content().readableBytes() + FrameHeader.SIZE;
     }
 
-    private static void discardGathered(RelaySessionHandler dh, List<RelayFrame> frames) {
-        for (RelayFrame f : frames) {
+    private static void discardGathered(RelaySessionHandler dh, List<Object> frames) {
+        for (Object f : frames) {
             dh.gatheredForMe.addAndGet(-crossSize(f));
             ReferenceCountUtil.release(f);
         }
@@ -352,11 +358,11 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         toFlush.clear();
         for (int i = 0; i < crossDst.size(); i++) {
             RelaySessionHandler dh = crossDst.get(i);
-            List<RelayFrame> frames = crossFrames.get(i);
+            List<Object> frames = crossFrames.get(i);
             Channel c = dh.ctx.channel();
             try {
                 c.eventLoop().execute(() -> {
-                    for (RelayFrame f : frames) {
+                    for (Object f : frames) {
                         dh.gatheredForMe.addAndGet(-crossSize(f));
                         c.write(f, c.voidPromise());
                     }
