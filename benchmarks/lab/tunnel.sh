@@ -13,6 +13,9 @@
 # ssh to 127.0.0.1: the tunnel's own setup without JVM start), OpenSSH reverse forwarding through the jump host
 # (worker `ssh -N -R 2222:localhost:22 jump`, engineer `ssh -J jump -p 2222 localhost`), and a plain socat relay on
 # the jump host joining the engineer's connection to an outbound connection of the worker.
+# After the table: `gridmesh tunnel worker 22` alone (the ssh-config ProxyCommand line) from its start to the first
+# byte of the SSH banner, with its CPU time, and the same line moving BULK_MIB MiB into a sink on the worker
+# (127.0.0.1:9009, allowed by the agent and the policy): the client's own bulk cost without ssh's.
 # Usage: sudo benchmarks/lab/tunnel.sh   (root; a few minutes)   Env: RUNS (5), BULK_MIB (100), GRIDMESH_LIB=DIR.
 # Compare rows within one run only: everything shares the box. Namespaces, processes and files go on exit.
 set -euo pipefail
@@ -96,11 +99,13 @@ wait_for "relay" 90 grep -q 'certificate pin' "$WORK/relay.log"
 PIN=$(grep -o 'sha256:[0-9a-f]\{64\}' "$WORK/relay.log" | head -1)
 JOIN=$(in_ns j "$GRIDMESH" relay token create --state-dir "$WORK/relay")
 in_ns w "$GRIDMESH" agent --server 198.18.40.1:8443 --pin "$PIN" --token "$JOIN" --hostname worker \
-  --state-dir "$WORK/agent" --tun gm0 >"$WORK/agent.log" 2>&1 & PIDS+=($!)
+  --state-dir "$WORK/agent" --tun gm0 --allow-port 22,9009 >"$WORK/agent.log" 2>&1 & PIDS+=($!)
+# a sink on the worker's loopback: the tunnel client's own bulk cost, without ssh's
+in_ns w socat -u TCP-LISTEN:9009,bind=127.0.0.1,fork,reuseaddr OPEN:/dev/null >"$WORK/sink.log" 2>&1 & PIDS+=($!)
 wait_for "agent" 90 grep -q 'agent: node' "$WORK/agent.log"
 in_ns j "$GRIDMESH" relay user create eng --state-dir "$WORK/relay" >/dev/null
 UTOKEN=$(in_ns j "$GRIDMESH" relay user token eng --state-dir "$WORK/relay" 2>/dev/null)
-echo "allow user:eng node:worker 22" >"$WORK/relay/tunnel-policy"
+echo "allow user:eng node:worker 22,9009" >"$WORK/relay/tunnel-policy"
 export HOME_ENG="$WORK/eng"
 mkdir -p "$HOME_ENG"
 HOME=$HOME_ENG in_ns e "$GRIDMESH" login --server 198.18.42.1:8443 --pin "$PIN" --token "$UTOKEN" >/dev/null
@@ -136,6 +141,37 @@ measure() {
   ROWS+=("| $name | $med | $mbit |")
   log "$name: setup median ${med} ms (runs: ${ms[*]}), bulk ${mbit} Mbit/s"
 }
+# gridmesh tunnel alone: the ProxyCommand line of ssh-config, from its start to the first 4 bytes of the worker's
+# SSH banner ("SSH-"), median of RUNS, and the CPU time (user+sys) of that process; the first run (which may write
+# the AppCDS archive of the ProxyCommand) reported separately.
+PROXY=$(sed -n 's/^ *ProxyCommand //p' "$WORK/ssh_config" | sed 's/%h %p$/worker 22/')
+first_byte() { # prints "MS CPU_MS" for one run of $PROXY
+  HOME=$HOME_ENG timeout 60 ip netns exec "${P}e" python3 -c '
+import resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[1], shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+b = p.stdout.read(4)
+dt = time.perf_counter() - t
+p.stdin.close(); p.stdout.read(); p.wait()
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+if b != b"SSH-": sys.exit("no SSH banner: %r" % b)
+print("%d %d" % (dt * 1000, (r.ru_utime + r.ru_stime) * 1000))' "$PROXY"
+}
+FIRST=$(first_byte)
+FB=(); FCPU=()
+for i in $(seq "$RUNS"); do read -r ms cpu < <(first_byte); FB+=("$ms"); FCPU+=("$cpu"); done
+FB_MED=$(printf '%s\n' "${FB[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+FCPU_MED=$(printf '%s\n' "${FCPU[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+log "gridmesh tunnel worker 22 -> first byte: first run ${FIRST% *} ms (cpu ${FIRST#* } ms); then median ${FB_MED} ms (runs: ${FB[*]}), cpu median ${FCPU_MED} ms (runs: ${FCPU[*]})"
+# and the same ProxyCommand line moving BULK_MIB MiB into the worker's sink: wall time and the JVM's CPU per GiB
+SINK=${PROXY% 22}" 9009"
+t=$(date +%s%N)
+head -c "${BULK_MIB}M" /dev/zero | HOME=$HOME_ENG timeout 600 /usr/bin/time -o "$WORK/sink.time" -f '%U %S' \
+  ip netns exec "${P}e" sh -c "$SINK" >/dev/null
+SINK_MBIT=$(awk -v b=$((BULK_MIB * 1048576)) -v ns=$(( $(date +%s%N) - t )) 'BEGIN {printf "%.0f", b * 8 / (ns / 1e9) / 1e6}')
+SINK_CPU=$(awk -v m="$BULK_MIB" '{printf "%.2f", ($1 + $2) * 1024 / m}' "$WORK/sink.time")
+log "gridmesh tunnel worker 9009 (sink): ${SINK_MBIT} Mbit/s, client CPU ${SINK_CPU} s/GiB"
+
 measure "gridmesh ssh (ProxyCommand, JVM per connection)" ssh -F "$WORK/ssh_config" "${SSHO[@]}" root@worker
 measure "gridmesh forward (running JVM), ssh 127.0.0.1" ssh "${SSHO[@]}" -p "$FWD" root@127.0.0.1
 measure "OpenSSH reverse tunnel via jump (ssh -R / -J)" ssh "${SSHO[@]}" -o "ProxyCommand=ssh ${SSHO[*]} -W %h:%p root@198.18.42.1" -p 2222 root@127.0.0.1
@@ -143,4 +179,6 @@ measure "socat relay on the jump host" ssh "${SSHO[@]}" -p 7001 root@198.18.42.1
 
 printf '\n| path (same run) | `ssh ... true` setup ms (median of %s) | bulk `cat` of %s MiB, Mbit/s |\n|---|---|---|\n' "$RUNS" "$BULK_MIB"
 printf '%s\n' "${ROWS[@]}"
+printf '\n`gridmesh tunnel worker 9009` (the ProxyCommand line, no ssh) moving %s MiB into a sink on the worker: %s Mbit/s, client JVM CPU (user+sys) %s s/GiB\n' "$BULK_MIB" "$SINK_MBIT" "$SINK_CPU"
+printf '`gridmesh tunnel worker 22` (the ProxyCommand line) start to the first byte of the SSH banner: median %s ms, CPU (user+sys) median %s ms, first run %s ms (CPU %s ms)\n' "$FB_MED" "$FCPU_MED" "${FIRST%% *}" "${FIRST#* }"
 printf '\nload average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -46,6 +46,11 @@ public final class TunnelClient implements AutoCloseable {
 
     private static final int WINDOW = StreamMux.INITIAL_WINDOW;
     private static final long STREAM = 1;
+    /**
+     * DATA payload per frame from this client: header + payload = 16 KiB, one TLS record (a 16 KiB payload plus the
+     * 12-byte header would cost two records, two seals, two writes).
+     */
+    static final int MAX_DATA = 16 * 1024 - FrameHeader.SIZE;
 
     private final Credentials creds;
     private SSLSocket socket;
@@ -188,20 +193,33 @@ public final class TunnelClient implements AutoCloseable {
         return r.isEmpty() ? c.toString().toLowerCase() : r;
     }
 
-    private record Frame(FrameType type, long id, byte[] payload) {}
+    /** A frame read; a DATA frame's {@code payload} is the reader's buffer, valid until the next read. */
+    private record Frame(FrameType type, long id, byte[] payload, int length) {}
 
+    private final byte[] header = new byte[FrameHeader.SIZE];
+    private byte[] dataBuf = new byte[16 * 1024];
+
+    /** Reader thread only. DATA payloads land in one reused buffer (no array per frame); others get their own. */
     private Frame readFrame() throws IOException {
-        byte[] h = new byte[FrameHeader.SIZE];
-        in.readFully(h);
+        in.readFully(header);
         FrameHeader fh;
         try {
-            fh = FrameHeader.decode(ByteBuffer.wrap(h), Frames.MAX_PAYLOAD);
+            fh = FrameHeader.decode(ByteBuffer.wrap(header), Frames.MAX_PAYLOAD);
         } catch (RelayDecodeException e) {
             throw new TunnelException("relay sent a bad frame: " + e.getMessage());
         }
-        byte[] p = new byte[fh.length()];
-        in.readFully(p);
-        return new Frame(fh.type(), fh.streamId(), p);
+        int n = fh.length();
+        byte[] p;
+        if (fh.type() == FrameType.STREAM_DATA) {
+            if (dataBuf.length < n) {
+                dataBuf = new byte[n];
+            }
+            p = dataBuf;
+        } else {
+            p = new byte[n];
+        }
+        in.readFully(p, 0, n);
+        return new Frame(fh.type(), fh.streamId(), p, n);
     }
 
     private void send(FrameType type, byte[] payload, int off, int len) throws IOException {
@@ -235,9 +253,9 @@ public final class TunnelClient implements AutoCloseable {
                 }
                 switch (f.type) {
                     case STREAM_DATA -> {
-                        dst.write(f.payload);
+                        dst.write(f.payload, 0, f.length);
                         dst.flush();
-                        unacked += f.payload.length;
+                        unacked += f.length;
                         if (unacked >= WINDOW / 4) {
                             byte[] inc = ByteBuffer.allocate(4).putInt((int) unacked).array();
                             send(FrameType.STREAM_WINDOW_UPDATE, inc, 0, 4);
@@ -272,8 +290,17 @@ public final class TunnelClient implements AutoCloseable {
         }
     }
 
+    /** Writes a frame whose payload already sits in {@code frame} after {@link FrameHeader#SIZE} bytes of room. */
+    private void sendInPlace(FrameType type, byte[] frame, int len) throws IOException {
+        new FrameHeader(type, 0, STREAM, len).encode(frame, 0);
+        synchronized (writeLock) {
+            out.write(frame, 0, FrameHeader.SIZE + len);
+            out.flush();
+        }
+    }
+
     private void upstream(InputStream src) {
-        byte[] buf = new byte[StreamMux.QUANTUM];
+        byte[] buf = new byte[FrameHeader.SIZE + MAX_DATA]; // read straight behind the header: no copy per frame
         try {
             while (!done) {
                 int room;
@@ -281,11 +308,11 @@ public final class TunnelClient implements AutoCloseable {
                     while (sendWindow <= 0 && !done) {
                         windowLock.wait();
                     }
-                    room = (int) Math.min(sendWindow, buf.length);
+                    room = (int) Math.min(sendWindow, MAX_DATA);
                 }
-                int n = src.read(buf, 0, room);
+                int n = src.read(buf, FrameHeader.SIZE, room);
                 if (n < 0) {
-                    send(FrameType.STREAM_HALF_CLOSE, buf, 0, 0);
+                    sendInPlace(FrameType.STREAM_HALF_CLOSE, buf, 0);
                     upDone = true;
                     if (remoteEof) {
                         socket.close(); // the reader waits for nothing more
@@ -298,7 +325,7 @@ public final class TunnelClient implements AutoCloseable {
                 synchronized (windowLock) {
                     sendWindow -= n;
                 }
-                send(FrameType.STREAM_DATA, buf, 0, n);
+                sendInPlace(FrameType.STREAM_DATA, buf, n);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
