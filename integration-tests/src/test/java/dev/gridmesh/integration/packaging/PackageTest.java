@@ -118,6 +118,8 @@ class PackageTest {
                 lines = Files.readAllLines(tmp.resolve("relay.out"));
             }
             assertThat(lines).as(String.join("\n", lines)).anyMatch(l -> l.startsWith("relay: metrics on http port "));
+            // TLS through BoringSSL: netty-tcnative's native library (inside its jar) loads on the jlink runtime
+            assertThat(lines).anyMatch(l -> l.contains("relay: listening on tcp") && l.contains("tls openssl"));
             // under systemd log lines carry a journald priority, no timestamp of their own
             assertThat(lines).anyMatch(l -> l.startsWith("<6>INFO "));
             assertThat(lines).noneMatch(l -> l.matches("^\\d\\d:\\d\\d:\\d\\d.*"));
