@@ -62,6 +62,16 @@ public final class RelayCommand implements Callable<Integer> {
                     + " see docs/multi-relay.md). Default: ${DEFAULT-VALUE}."})
     String store;
 
+    @Option(names = "--cluster-listen", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "With an etcd store: TCP address of the relay-to-relay link (TLS) that carries packets for"
+                    + " nodes connected to another relay. Default: the --listen host, a free port.")
+    InetSocketAddress clusterListen;
+
+    @Option(names = "--cluster-advertise", paramLabel = "HOST",
+            description = "With an etcd store: the address other relays dial for the link. Default: the"
+                    + " --cluster-listen host, or this host's first non-loopback IPv4 address when that is a wildcard.")
+    String clusterAdvertise;
+
     @Override
     public Integer call() throws CliException {
         InetSocketAddress stun = stunListen.equalsIgnoreCase("off") ? null : convertStun();
@@ -70,7 +80,8 @@ public final class RelayCommand implements Callable<Integer> {
         try {
             range = IpPrefix.parse(overlayRange);
             cfg = RelayConfig.defaults(stateDir.get()).withListen(listen, stun).withCertificate(cert, key).withOverlayRange(range)
-                    .withStore(dev.gridmesh.relay.store.StoreLocation.parse(store));
+                    .withStore(dev.gridmesh.relay.store.StoreLocation.parse(store))
+                    .withCluster(new dev.gridmesh.relay.cluster.ClusterOptions(clusterListen, clusterAdvertise));
         } catch (IllegalArgumentException e) {
             throw new CliException("relay", e.getMessage());
         }
@@ -99,6 +110,10 @@ public final class RelayCommand implements Callable<Integer> {
         out.println("relay: stun on udp " + (server.stunAddress() == null ? "off" : format(server.stunAddress())));
         out.println("relay: certificate pin " + server.pin() + "  (agents: --pin " + server.pin() + ")");
         out.println("relay: overlay range " + range + ", state dir " + stateDir.get() + ", store " + cfg.store());
+        if (server.cluster() != null) {
+            out.println("relay: cluster relay " + server.cluster().id() + ", link on tcp "
+                    + format(server.cluster().linkAddress()));
+        }
         if (server.adminSocket() != null) {
             out.println("relay: admin socket " + server.adminSocket());
         }

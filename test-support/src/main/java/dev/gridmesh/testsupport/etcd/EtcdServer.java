@@ -120,6 +120,8 @@ public final class EtcdServer implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         EtcdServer s = new EtcdServer(p, data, new InetSocketAddress(InetAddress.getLoopbackAddress(), ports[0]), log);
+        // a test JVM stopped with SIGTERM must not leave etcd running
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "etcd-kill"));
         boolean signalled;
         try {
             signalled = ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);

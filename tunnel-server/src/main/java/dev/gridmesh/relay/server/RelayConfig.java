@@ -2,6 +2,7 @@ package dev.gridmesh.relay.server;
 
 import dev.gridmesh.protocol.net.IpPrefix;
 import dev.gridmesh.protocol.relay.Frames;
+import dev.gridmesh.relay.cluster.ClusterOptions;
 import dev.gridmesh.relay.store.StoreLocation;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -29,12 +30,13 @@ import java.util.Objects;
  * @param preAuthMaxTotal / preAuthMaxPerAddress connections not yet authenticated (TLS, upgrade, registration)
  *     allowed at once, in total and per source address; more are closed at accept (counted PRE_AUTH_LIMIT)
  * @param store where the registry lives: the embedded H2 file in the state dir, or etcd shared by several relays
+ * @param cluster the relay-to-relay link, used with an etcd store (docs/multi-relay.md)
  */
 public record RelayConfig(Path stateDir, InetSocketAddress listen, InetSocketAddress stunListen, Path certFile,
                           Path keyFile, IpPrefix overlayRange, Duration pingInterval, Duration deadAfter,
                           Duration handshakeTimeout, Duration authTimeout, int maxPayload, int writeLowWater,
                           int writeHighWater, long controlQueueLimit, boolean adminSocket, int preAuthMaxTotal,
-                          int preAuthMaxPerAddress, StoreLocation store) {
+                          int preAuthMaxPerAddress, StoreLocation store, ClusterOptions cluster) {
     public static final int DEFAULT_PORT = 8443;
     public static final int DEFAULT_STUN_PORT = 3478;
     public static final IpPrefix DEFAULT_RANGE = IpPrefix.parse("100.64.0.0/10");
@@ -44,6 +46,7 @@ public record RelayConfig(Path stateDir, InetSocketAddress listen, InetSocketAdd
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(overlayRange, "overlayRange");
         Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(cluster, "cluster");
         if ((certFile == null) != (keyFile == null)) {
             throw new IllegalArgumentException("--cert and --key go together");
         }
@@ -63,43 +66,49 @@ public record RelayConfig(Path stateDir, InetSocketAddress listen, InetSocketAdd
         return new RelayConfig(stateDir, new InetSocketAddress(DEFAULT_PORT), new InetSocketAddress(DEFAULT_STUN_PORT),
                 null, null, DEFAULT_RANGE, Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(10),
                 Duration.ofSeconds(10), Frames.MAX_PAYLOAD, 512 * 1024, 1024 * 1024, 8L * 1024 * 1024, true, 10_000, 256,
-                new StoreLocation.Embedded());
+                new StoreLocation.Embedded(), ClusterOptions.DEFAULT);
     }
 
     public RelayConfig withListen(InetSocketAddress l, InetSocketAddress stun) {
         return new RelayConfig(stateDir, l, stun, certFile, keyFile, overlayRange, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store, cluster);
     }
 
     public RelayConfig withCertificate(Path cert, Path key) {
         return new RelayConfig(stateDir, listen, stunListen, cert, key, overlayRange, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store, cluster);
     }
 
     public RelayConfig withOverlayRange(IpPrefix range) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, range, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store, cluster);
     }
 
     public RelayConfig withTimeouts(Duration ping, Duration dead, Duration handshake, Duration auth) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, ping, dead,
-                handshake, auth, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
+                handshake, auth, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store, cluster);
     }
 
     public RelayConfig withPreAuthLimits(int total, int perAddress) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, pingInterval, deadAfter,
                 handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket,
-                total, perAddress, store);
+                total, perAddress, store, cluster);
     }
 
     public RelayConfig withWriteLimits(int low, int high, long controlLimit) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, pingInterval, deadAfter,
-                handshakeTimeout, authTimeout, maxPayload, low, high, controlLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store);
+                handshakeTimeout, authTimeout, maxPayload, low, high, controlLimit, adminSocket, preAuthMaxTotal, preAuthMaxPerAddress, store, cluster);
     }
 
     public RelayConfig withStore(StoreLocation s) {
         return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, pingInterval, deadAfter,
                 handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket,
-                preAuthMaxTotal, preAuthMaxPerAddress, s);
+                preAuthMaxTotal, preAuthMaxPerAddress, s, cluster);
+    }
+
+    public RelayConfig withCluster(ClusterOptions c) {
+        return new RelayConfig(stateDir, listen, stunListen, certFile, keyFile, overlayRange, pingInterval, deadAfter,
+                handshakeTimeout, authTimeout, maxPayload, writeLowWater, writeHighWater, controlQueueLimit, adminSocket,
+                preAuthMaxTotal, preAuthMaxPerAddress, store, c);
     }
 }

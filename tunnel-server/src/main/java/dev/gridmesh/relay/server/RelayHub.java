@@ -60,6 +60,9 @@ public final class RelayHub {
     private final TreeSet<Peer> byName = new TreeSet<>(BY_NAME); // guarded by lock; full maps go out in name order
     private long infoBytes; // guarded by lock: sum of the peers' info lengths, to size full maps
     private final ConcurrentHashMap<NodePublicKey, RelaySession> online = new ConcurrentHashMap<>(); // written under lock
+    /** Other relays of the mesh (docs/multi-relay.md); {@link ClusterHooks#NONE} for a relay on its own. */
+    private volatile ClusterHooks hooks = ClusterHooks.NONE;
+    private final java.util.Set<NodePublicKey> elsewhere = new java.util.HashSet<>(); // guarded by lock: online at another relay
     private final PeerLog log;
     private final ConcurrentHashMap<EventExecutor, LoopFeeds> loops = new ConcurrentHashMap<>();
     private final LongAdder fullMaps = new LongAdder();
@@ -135,6 +138,10 @@ public final class RelayHub {
             } else if (active) {
                 append(me, new ControlMessage.PeerChanged(info));
             }
+            if (active) {
+                elsewhere.remove(n.nodeKey());
+                hooks.online(n);
+            }
         }
     }
 
@@ -149,7 +156,9 @@ public final class RelayHub {
                 return Optional.empty();
             }
             NodeRecord n = p.node().withSeen(now, p.node().endpoints()); // the store keeps the last endpoints
-            append(put(n, false), new ControlMessage.PeerChanged(info(n, false)));
+            hooks.offline(n);
+            boolean there = elsewhere.contains(n.nodeKey()); // it moved to another relay of the mesh
+            append(put(n, there), new ControlMessage.PeerChanged(info(n, there)));
             return Optional.of(n);
         }
     }
@@ -178,6 +187,7 @@ public final class RelayHub {
                 byName.remove(p);
                 infoBytes -= p.info().length;
             }
+            elsewhere.remove(n.nodeKey());
             RelaySession s = online.remove(n.nodeKey());
             if (s != null) {
                 s.refuse(RelayCounter.NODE_REMOVED, "node " + n.name() + " was removed by an administrator");
@@ -187,12 +197,64 @@ public final class RelayHub {
         }
     }
 
+    /** Sets what is asked of the other relays of the mesh ({@link ClusterHooks#NONE} for a relay on its own). */
+    public void hooks(ClusterHooks h) {
+        hooks = java.util.Objects.requireNonNull(h, "hooks");
+    }
+
+    ClusterHooks hooks() {
+        return hooks;
+    }
+
+    /**
+     * Cluster (docs/multi-relay.md): {@code n} as the shared store shows it, connected to another relay
+     * ({@code onlineElsewhere}) or to none; the nodes connected here are told what changed. A node connected here
+     * stays as it is, unless it is now online elsewhere: it connected to another relay later, and this connection is
+     * closed (REPLACED).
+     */
+    public void remote(NodeRecord n, boolean onlineElsewhere) {
+        synchronized (lock) {
+            NodePublicKey key = n.nodeKey();
+            RelaySession here = online.get(key);
+            if (here != null) {
+                if (!onlineElsewhere) {
+                    return;
+                }
+                online.remove(key, here);
+                here.refuse(RelayCounter.REPLACED, "node " + n.name() + " connected to another relay of the mesh");
+            }
+            if (onlineElsewhere) {
+                elsewhere.add(key);
+            } else {
+                elsewhere.remove(key);
+            }
+            Peer prev = nodes.get(key);
+            Peer p = put(n, onlineElsewhere);
+            if (prev == null) {
+                append(p, new ControlMessage.PeerAdded(info(n, onlineElsewhere)));
+            } else if (!Arrays.equals(prev.info(), p.info())) {
+                append(p, new ControlMessage.PeerChanged(info(n, onlineElsewhere)));
+            }
+        }
+    }
+
+    /** Cluster: the node was deleted through another relay: as {@link #removed}, when this relay knows it. */
+    public void remoteRemoved(NodePublicKey key) {
+        synchronized (lock) {
+            Peer p = nodes.get(key);
+            if (p != null) {
+                removed(p.node());
+            }
+        }
+    }
+
     /** All known nodes by name, with online state. */
     public List<NodeView> snapshot() {
         synchronized (lock) {
             List<NodeView> out = new ArrayList<>(byName.size());
             for (Peer p : byName) {
-                out.add(new NodeView(p.node(), online.containsKey(p.node().nodeKey())));
+                NodePublicKey k = p.node().nodeKey();
+                out.add(new NodeView(p.node(), online.containsKey(k) || elsewhere.contains(k)));
             }
             return out;
         }

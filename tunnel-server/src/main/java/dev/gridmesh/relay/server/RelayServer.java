@@ -55,6 +55,7 @@ public final class RelayServer implements AutoCloseable {
     private final String pin;
     private final boolean epoll;
     private volatile dev.gridmesh.relay.tunnel.TunnelService tunnels; // set once by start
+    private volatile dev.gridmesh.relay.cluster.RelayCluster cluster; // set once by start, with an etcd store
 
     private RelayServer(RelayConfig config, Store store, ExecutorService storeExecutor, EventLoopGroup boss,
                         EventLoopGroup workers, Channel serverChannel, StunUdpServer stun, AdminServer admin,
@@ -96,6 +97,7 @@ public final class RelayServer implements AutoCloseable {
         StunUdpServer stun = null;
         AdminServer admin = null;
         Channel ch = null;
+        dev.gridmesh.relay.cluster.RelayCluster cluster = null;
         try {
             RelayHub hub = new RelayHub(store.nodes());
             dev.gridmesh.relay.tunnel.TunnelService tunnels = new dev.gridmesh.relay.tunnel.TunnelService(dir, hub, clock, config.maxPayload());
@@ -127,14 +129,22 @@ public final class RelayServer implements AutoCloseable {
             if (config.adminSocket()) {
                 admin = AdminServer.start(AdminServer.socketPath(dir), relayAdmin);
             }
+            if (store instanceof dev.gridmesh.relay.store.etcd.EtcdStore es) { // several relays, one mesh
+                cluster = dev.gridmesh.relay.cluster.RelayCluster.start(es, hub, config.cluster(),
+                        (InetSocketAddress) ch.localAddress(), cert, storeExecutor);
+            }
             RelayServer s = new RelayServer(config, store, storeExecutor, boss, workers, ch, stun, admin, rc, relayAdmin,
                     cert.pin(), epoll);
             s.tunnels = tunnels;
+            s.cluster = cluster;
             log.info("relay: listening on tcp {} ({}, tls {}), stun {}, pin {}", s.tcpAddress(), epoll ? "epoll" : "nio",
                     TlsProvider.preferred().name().toLowerCase(java.util.Locale.ROOT),
                     stun == null ? "off" : stun.localAddresses(), s.pin);
             return s;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | StoreException | RuntimeException e) {
+            if (cluster != null) {
+                cluster.close();
+            }
             if (admin != null) {
                 admin.close();
             }
@@ -212,6 +222,11 @@ public final class RelayServer implements AutoCloseable {
         return tunnels;
     }
 
+    /** The cluster layer (relays sharing one etcd), or null for a relay on its own store. */
+    public dev.gridmesh.relay.cluster.RelayCluster cluster() {
+        return cluster;
+    }
+
     public RelayHub hub() {
         return rc.hub();
     }
@@ -233,6 +248,10 @@ public final class RelayServer implements AutoCloseable {
             admin.close();
         }
         serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        dev.gridmesh.relay.cluster.RelayCluster c = cluster;
+        if (c != null) {
+            c.close(); // its presence and relay record go with its lease at once
+        }
         rc.hub().closeAll(RelayCounter.SHUTDOWN, "relay shutting down");
         if (stun != null) {
             stun.close();

@@ -295,6 +295,9 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         }
         RelaySession dst = rc.hub().route(dk);
         if (dst == null) {
+            if (rc.hub().hooks().forward(dk, nodeKey, p)) {
+                return; // held by another relay of the mesh: sent over the relay link (docs/multi-relay.md)
+            }
             rc.metrics().increment(RelayCounter.PACKET_NO_DESTINATION);
             return;
         }

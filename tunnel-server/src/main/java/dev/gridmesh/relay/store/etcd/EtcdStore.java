@@ -312,6 +312,11 @@ public final class EtcdStore implements Store {
         client.close();
     }
 
+    /** A node record as stored under {@code nodes/} (for watchers of the prefix). */
+    public static NodeRecord decodeNode(ByteSequence value) throws IOException {
+        return EtcdRecords.node(value);
+    }
+
     private NodeRecord decodeNode(KeyValue k) throws StoreException {
         try {
             return EtcdRecords.node(k.getValue());
@@ -337,7 +342,7 @@ public final class EtcdStore implements Store {
     }
 
     /** Waits for an etcd call within the timeout; every failure becomes a StoreException naming what was done. */
-    <T> T await(CompletableFuture<T> f, String what) throws StoreException {
+    public <T> T await(CompletableFuture<T> f, String what) throws StoreException {
         try {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
