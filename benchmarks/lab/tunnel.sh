@@ -9,7 +9,8 @@
 #   socat loop -> jump:7002
 #   198.18.41.2/24 ---- 198.18.41.1 | 198.18.40.2 ---- 198.18.40.1   198.18.42.1 ---- 198.18.42.2/24
 #
-# Rows: gridmesh ssh (ProxyCommand: one JVM start per connection), gridmesh forward (a running `gridmesh forward`,
+# Rows: gridmesh ssh (ProxyCommand: one JVM start per connection; then the `gridmesh ssh` command itself, one more JVM
+# start before ssh), gridmesh forward (a running `gridmesh forward`,
 # ssh to 127.0.0.1: the tunnel's own setup without JVM start), OpenSSH reverse forwarding through the jump host
 # (worker `ssh -N -R 2222:localhost:22 jump`, engineer `ssh -J jump -p 2222 localhost`), and a plain socat relay on
 # the jump host joining the engineer's connection to an outbound connection of the worker.
@@ -173,6 +174,7 @@ SINK_CPU=$(awk -v m="$BULK_MIB" '{printf "%.2f", ($1 + $2) * 1024 / m}' "$WORK/s
 log "gridmesh tunnel worker 9009 (sink): ${SINK_MBIT} Mbit/s, client CPU ${SINK_CPU} s/GiB"
 
 measure "gridmesh ssh (ProxyCommand, JVM per connection)" ssh -F "$WORK/ssh_config" "${SSHO[@]}" root@worker
+measure "gridmesh ssh command (its own JVM, then ssh with the ProxyCommand)" "$GRIDMESH" ssh "${SSHO[@]}" root@worker
 measure "gridmesh forward (running JVM), ssh 127.0.0.1" ssh "${SSHO[@]}" -p "$FWD" root@127.0.0.1
 measure "OpenSSH reverse tunnel via jump (ssh -R / -J)" ssh "${SSHO[@]}" -o "ProxyCommand=ssh ${SSHO[*]} -W %h:%p root@198.18.42.1" -p 2222 root@127.0.0.1
 measure "socat relay on the jump host" ssh "${SSHO[@]}" -p 7001 root@198.18.42.1

@@ -13,6 +13,9 @@ public final class Main {
                 System.exit(rc);
             }
         }
+        if (args.length > 0 && args[0].equals("ssh")) { // runs the system ssh: no picocli, no logging setup either
+            System.exit(dev.gridmesh.cli.tunnel.SshCommand.fast(args));
+        }
         Logging.init(System.getenv());
         System.exit(GridmeshCommand.run(args));
     }

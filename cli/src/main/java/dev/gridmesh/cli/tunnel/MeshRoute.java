@@ -165,7 +165,15 @@ public final class MeshRoute {
             byte[] buf = new byte[64 * 1024];
             try {
                 int n;
-                while ((n = src.read(buf)) >= 0) {
+                while (true) {
+                    try {
+                        n = src.read(buf);
+                    } catch (IOException e) {
+                        throw new IOException("local input: " + e.getMessage(), e);
+                    }
+                    if (n < 0) {
+                        break;
+                    }
                     if (n > 0) {
                         up.write(buf, 0, n);
                     }
@@ -189,7 +197,8 @@ public final class MeshRoute {
                 }
             } catch (IOException e) {
                 if (upError[0] != null) {
-                    throw new IOException("local input: " + upError[0].getMessage(), upError[0]);
+                    throw upError[0].getMessage().startsWith("local input: ") ? upError[0]
+                            : new IOException("mesh connection: " + upError[0].getMessage(), upError[0]);
                 }
                 throw new IOException("mesh connection: " + e.getMessage(), e);
             }

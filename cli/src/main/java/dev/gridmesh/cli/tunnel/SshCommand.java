@@ -58,6 +58,24 @@ public final class SshCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
+        return run(args);
+    }
+
+    /**
+     * {@code args} = {@code ssh ...}, run without picocli or logging setup ({@code Main}: the JVM start is most of
+     * {@code gridmesh ssh}'s own cost); returns the exit code, failures as one line on stderr and exit 1 as picocli
+     * would print them.
+     */
+    public static int fast(String[] args) {
+        try {
+            return run(java.util.Arrays.asList(args).subList(1, args.length));
+        } catch (CliException e) {
+            System.err.println("gridmesh: " + e.what() + ": " + e.reason());
+            return 1;
+        }
+    }
+
+    static int run(List<String> args) throws CliException {
         String[] viaAndDir = new String[2];
         int first = gridmeshOptions(args, viaAndDir);
         if (first >= args.size()) {

@@ -103,6 +103,13 @@ class MeshRouteTest {
     }
 
     @Test
+    void sshFastPathRunsTheSystemSshAndRefusesBadOptionsWithExit1() {
+        assertThat(SshCommand.fast(new String[] {"ssh", "--via", "direct", "worker"})).isEqualTo(1);
+        assertThat(SshCommand.fast(new String[] {"ssh", "--state-dir", "/x"})).isEqualTo(1);
+        assertThat(SshCommand.fast(new String[] {"ssh", "--via", "relay", "-V"})).as("ssh -V through the fast path").isZero();
+    }
+
+    @Test
     void cdsArchiveIsPerJavaAndClassPath(@TempDir Path dir) {
         Path a = ProxyCommandLine.cdsArchive("/usr/bin/java", "/opt/a.jar");
         Path b = ProxyCommandLine.cdsArchive("/usr/bin/java", "/opt/b.jar");
