@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * <p>A relayed cell is judged 4 s after both agents see each other online (direct cells go direct within ~1 s;
  * birthday cells, which first need both netchecks and a call-me-maybe exchange, get {@link #BIRTHDAY_WINDOW}).
  * By default (CI budget: each cell restarts two agent JVMs, ~10-18 s a cell on two shared cores) 6 representative
- * cells run plus the same-NAT and miniupnpd cells; {@code -Dgridmesh.it.matrix=full} runs all 16.
+ * cells run plus the same-NAT and miniupnpd cells; {@code -Dgridmesh.it.matrix=full} runs all 16,
+ * {@code -Dgridmesh.it.matrix=birthday} only EIM x EIM, EIM x EDM, EDM x EIM, EDM x EDM.
  * {@code -Dgridmesh.it.matrix.iperf=true} adds a 3 s iperf3 TCP run each way over the mesh per cell (alpha -> beta,
  * then reverse), printed in the table: a birthday path's extra socket does not batch its sends.
  * Run: {@code mvn -o -pl integration-tests test -Pit -Dtest=DirectPathMatrixTest}. Logs:
@@ -83,6 +84,13 @@ class DirectPathMatrixTest {
 
     static List<NatKind[]> cells() {
         List<NatKind[]> l = new ArrayList<>();
+        if ("birthday".equals(System.getProperty("gridmesh.it.matrix"))) { // with .iperf: the birthday path's cost
+            l.add(new NatKind[] {NatKind.ENDPOINT_INDEPENDENT, NatKind.ENDPOINT_INDEPENDENT});
+            l.add(new NatKind[] {NatKind.ENDPOINT_INDEPENDENT, NatKind.ENDPOINT_DEPENDENT});
+            l.add(new NatKind[] {NatKind.ENDPOINT_DEPENDENT, NatKind.ENDPOINT_INDEPENDENT});
+            l.add(new NatKind[] {NatKind.ENDPOINT_DEPENDENT, NatKind.ENDPOINT_DEPENDENT});
+            return l;
+        }
         if (!"full".equals(System.getProperty("gridmesh.it.matrix"))) {
             l.add(new NatKind[] {NatKind.ROUTED, NatKind.ROUTED});
             l.add(new NatKind[] {NatKind.ENDPOINT_INDEPENDENT, NatKind.ENDPOINT_INDEPENDENT});

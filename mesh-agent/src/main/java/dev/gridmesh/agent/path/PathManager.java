@@ -641,7 +641,11 @@ public final class PathManager implements AutoCloseable {
             case DiscoMessage.Ping p -> {
                 l.session.handleDisco(socket, from, p, now); // answers with a pong to `from`, from `socket`
                 drain(l, now);
-                if (l.direct == null && !l.probing() && now - l.sessionStartedAt >= RESTART_MIN_NANOS) {
+                if (l.direct == null && !l.probing() && socket != 0) {
+                    // a late birthday hit on an extra socket kept after the session: try that path itself (a new
+                    // session would close the socket the peer just reached)
+                    heartbeat(l, socket, from, now);
+                } else if (l.direct == null && !l.probing() && now - l.sessionStartedAt >= RESTART_MIN_NANOS) {
                     punch(l, now, "ping from " + from); // the peer is punching: join in
                 }
             }
