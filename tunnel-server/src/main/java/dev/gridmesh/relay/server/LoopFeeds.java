@@ -10,17 +10,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The fed connections of one event loop and the task that brings them up to date: a change to the peer map wakes
  * each event loop once (not each connection), and one pass then writes every connection that is behind and
  * writable its missing changes as one batch. Passes are spaced by an interval that grows with the number of
- * connections (100 µs each) and with what the last pass cost (ten times its duration, so passes take at most about
- * a tenth of the loop), between 10 ms and 500 ms: a mass join costs at most about {@code connections / interval}
- * writes per second per loop however fast nodes join, and a change still reaches every connection well within a
- * second. The first change after a quiet interval goes out at once.
+ * connections (500 µs each: at most about 2,000 writes per second per loop however fast nodes join) and with what
+ * the last pass cost (ten times its duration, so passes take at most about a tenth of the loop), between 10 ms and
+ * 500 ms, so a change still reaches every connection well within a second. The first change after a quiet interval
+ * goes out at once. (Measured with 1,000-10,000 idle agents: per-write cost, TLS record and syscall, dominated the
+ * relay's CPU during a mass join; docs/benchmarks-relay.md.)
  *
  * <p>The list is touched only on the loop; {@link #wake} may be called from any thread.
  */
 final class LoopFeeds implements Runnable {
     static final long MIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     static final long MAX_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-    static final long INTERVAL_PER_FEED_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    static final long INTERVAL_PER_FEED_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
     static final int INTERVAL_PER_PASS_COST = 10;
     private static final PeerFeed[] NONE = new PeerFeed[0];
 
