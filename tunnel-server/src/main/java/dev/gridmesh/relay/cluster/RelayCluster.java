@@ -146,28 +146,75 @@ public final class RelayCluster implements ClusterHooks, AutoCloseable {
         keepAlive = client.getLeaseClient().keepAlive(lease, new KeepAlive());
         store.await(client.getKVClient().put(keys.relay(id), ByteSequence.from(self.encode()),
                 PutOption.builder().withLeaseId(lease).build()), "publish relay " + id);
-        // one snapshot of who is where, then every change after it, in order
+        resync();
+        hub.hooks(this);
+        log.info("relay cluster: joined as relay {} (link {}:{}, lease {}s)", id, self.host(), self.port(), LEASE_TTL_SECONDS);
+    }
+
+    /**
+     * One snapshot of who is where (relays, nodes, presence at one revision), the hub brought in line with it, then a
+     * watch of every change after it, in order. At start, and again when a watch fails for good (etcd compacted the
+     * revision it needed, or the relay was cut off): what vanished meanwhile is removed as a DELETE would have.
+     */
+    private void resync() throws StoreException {
         GetOption prefix = GetOption.builder().isPrefix(true).build();
         TxnResponse snap = store.await(client.getKVClient().txn().Then(
                 Op.get(keys.relays(), prefix), Op.get(keys.nodes(), prefix), Op.get(keys.presences(), prefix)).commit(),
                 "read cluster state");
         long revision = snap.getHeader().getRevision();
-        runOnStore(() -> {
-            for (GetResponse r : snap.getGetResponses()) {
-                for (KeyValue kv : r.getKvs()) {
-                    apply(WatchEvent.EventType.PUT, kv, null);
-                }
-            }
-        });
+        runOnStore(() -> reconcile(snap.getGetResponses()));
         watcher = client.getWatchClient().watch(EtcdKeys.bs(keys.prefix()),
                 WatchOption.builder().isPrefix(true).withPrevKV(true).withRevision(revision + 1).build(),
-                Watch.listener(this::onWatch, e -> {
-                    if (!closed) {
-                        log.warn("relay cluster: etcd watch failed: {}", e.toString());
-                    }
-                }));
-        hub.hooks(this);
-        log.info("relay cluster: joined as relay {} (link {}:{}, lease {}s)", id, self.host(), self.port(), LEASE_TTL_SECONDS);
+                Watch.listener(this::onWatch, this::onWatchError));
+    }
+
+    /** On the store thread: applies a snapshot, and drops what is no longer in it. */
+    private void reconcile(java.util.List<GetResponse> snap) {
+        java.util.Set<ByteSequence> present = new java.util.HashSet<>();
+        for (GetResponse r : snap) {
+            for (KeyValue kv : r.getKvs()) {
+                present.add(kv.getKey());
+                apply(WatchEvent.EventType.PUT, kv, null);
+            }
+        }
+        for (String rid : java.util.List.copyOf(view.relays.keySet())) {
+            if (!present.contains(keys.relay(rid))) {
+                view.relays.remove(rid);
+                LinkClient l = links.remove(rid);
+                if (l != null) {
+                    l.close();
+                }
+            }
+        }
+        for (NodePublicKey k : java.util.List.copyOf(records.keySet())) {
+            if (!present.contains(keys.node(k))) {
+                records.remove(k);
+                hub.remoteRemoved(k);
+            }
+        }
+        for (NodePublicKey k : java.util.List.copyOf(view.presence.keySet())) {
+            if (!present.contains(keys.presence(k)) && !local.containsKey(k)) {
+                view.presence.remove(k);
+                NodeRecord n = records.get(k);
+                if (n != null) {
+                    hub.remote(n, false);
+                }
+            }
+        }
+    }
+
+    void onWatchError(Throwable e) { // package-private: tests end a watch this way
+        if (closed) {
+            return;
+        }
+        log.warn("relay cluster: etcd watch ended ({}); reading the cluster state again", e.toString());
+        onPresence(() -> {
+            Watch.Watcher w = watcher;
+            if (w != null) {
+                w.close();
+            }
+            resync();
+        });
     }
 
     /** The cluster secret (32 random bytes): created by the first relay, the same for all. */
@@ -227,6 +274,10 @@ public final class RelayCluster implements ClusterHooks, AutoCloseable {
         // until the write below has its revision, every presence event seen for this node is older than it
         localRevision.put(key, Long.MAX_VALUE);
         onPresence(() -> {
+            if (local.get(key) != n) {
+                localRevision.remove(key, Long.MAX_VALUE);
+                return; // gone again (or connected anew) before this was written
+            }
             try {
                 var r = store.await(client.getKVClient().put(keys.presence(key), EtcdKeys.bs(id),
                         PutOption.builder().withLeaseId(lease).build()), "publish presence of " + n.name());
@@ -378,7 +429,11 @@ public final class RelayCluster implements ClusterHooks, AutoCloseable {
                 try {
                     c.run();
                 } catch (StoreException e) {
-                    log.warn("relay cluster: {}", e.getMessage());
+                    log.warn("relay cluster: {}; again in 1 s", e.getMessage());
+                    if (!closed) {
+                        java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)
+                                .execute(() -> onPresence(c));
+                    }
                 }
             });
         } catch (RejectedExecutionException e) {
