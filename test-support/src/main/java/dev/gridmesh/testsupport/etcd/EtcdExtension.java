@@ -30,6 +30,7 @@ public final class EtcdExtension implements BeforeAllCallback, ParameterResolver
             if ("true".equals(System.getenv("CI"))) {
                 throw new IllegalStateException(msg + " (CI=true: the etcd tests must run)");
             }
+            System.err.println("SKIPPED " + context.getDisplayName() + ": " + msg); // surefire shows no abort reason
             Assumptions.abort(msg);
         }
         EtcdServer server = EtcdServer.start(bin.get(), Duration.ofSeconds(30));
