@@ -83,6 +83,11 @@ public final class PathManager implements AutoCloseable {
     private final DiscoBox box;
     private final RandomGenerator rng = new SecureRandom();
     private final ScheduledExecutorService exec;
+    /**
+     * The port mapper's renewals and retries: they block on the gateway (a UPnP search waits seconds for answers), so
+     * never on the path thread, whose 20 ms tick paces the punch rounds and answers disco.
+     */
+    private final ScheduledExecutorService portmapExec;
     private final EndpointDiscovery discovery;
     private final Map<NodePublicKey, PeerLink> links = new HashMap<>();
     private final Map<NodePublicKey, PeerPathStatus> published = new ConcurrentHashMap<>();
@@ -107,6 +112,8 @@ public final class PathManager implements AutoCloseable {
         this.discovery = new EndpointDiscovery(options.stunServers(), localPort, rng);
         this.exec = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("gm-path").daemon().unstarted(r));
+        this.portmapExec = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("gm-portmap-renew").daemon().unstarted(r));
     }
 
     /** Starts STUN discovery, the tick and (in the background) port mapping. */
@@ -130,7 +137,7 @@ public final class PathManager implements AutoCloseable {
             return;
         }
         PortMapper m = new PortMapper(gw.get(), PortMapperOptions.defaults(), System::nanoTime,
-                PortMapScheduler.of(exec));
+                PortMapScheduler.of(portmapExec));
         mapper = m;
         m.onChange(ep -> submit(() -> {
             discovery.setMapped(ep);
@@ -826,6 +833,7 @@ public final class PathManager implements AutoCloseable {
                 log.debug("port mapping close: {}", e.toString());
             }
         }
+        portmapExec.shutdownNow();
         exec.shutdownNow();
         try {
             exec.awaitTermination(2, TimeUnit.SECONDS);
