@@ -177,7 +177,8 @@ measure "gridmesh ssh (ProxyCommand, JVM per connection)" ssh -F "$WORK/ssh_conf
 measure "gridmesh ssh command (its own JVM, then ssh with the ProxyCommand)" "$GRIDMESH" ssh "${SSHO[@]}" root@worker
 measure "gridmesh forward (running JVM), ssh 127.0.0.1" ssh "${SSHO[@]}" -p "$FWD" root@127.0.0.1
 measure "OpenSSH reverse tunnel via jump (ssh -R / -J)" ssh "${SSHO[@]}" -o "ProxyCommand=ssh ${SSHO[*]} -W %h:%p root@198.18.42.1" -p 2222 root@127.0.0.1
-measure "socat relay on the jump host" ssh "${SSHO[@]}" -p 7001 root@198.18.42.1
+# the jump host restarts its socat pair between sessions: a connect in that gap is refused, so allow retries (1 s each)
+measure "socat relay on the jump host" ssh "${SSHO[@]}" -o ConnectionAttempts=5 -p 7001 root@198.18.42.1
 
 printf '\n| path (same run) | `ssh ... true` setup ms (median of %s) | bulk `cat` of %s MiB, Mbit/s |\n|---|---|---|\n' "$RUNS" "$BULK_MIB"
 printf '%s\n' "${ROWS[@]}"
