@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code --via relay}: exit 6; sshd saw 127.0.0.1 (the agent's stream); the relay logged alice's session.</li>
  *   <li>auto falls back to the relay for a service on the worker's loopback only (9001); {@code --via mesh} to it
  *       fails with one line.</li>
+ *   <li>{@code gridmesh relay stats}: two tunnel streams opened and accepted (2. and 3.), bytes both ways.</li>
  * </ol>
  * Run as root: {@code mvn -o -pl integration-tests test -Pit -Dtest=TunnelMeshTest}. Logs:
  * {@code integration-tests/target/netns-logs/tunnel-mesh/}.
@@ -50,6 +51,15 @@ class TunnelMeshTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    static long counter(String stats, String name) {
+        for (String line : stats.lines().toList()) {
+            if (line.startsWith(name + " ")) {
+                return Long.parseLong(line.substring(name.length() + 1).strip());
+            }
+        }
+        throw new AssertionError(name + " not in relay stats:\n" + stats);
     }
 
     @Test
@@ -144,6 +154,15 @@ class TunnelMeshTest {
                 assertThat(meshOnly.stderr()).contains("cannot connect to worker at " + ipWorker + ":9001 over the mesh")
                         .hasLineCount(1);
                 lab.note("session log:\n" + sessions(log) + "\nmesh-only refusal: " + meshOnly.stderr().strip());
+
+                // the relay's counters saw exactly the two relayed streams (22 with --via relay, 9001 by fallback)
+                String stats = pl.inet.execOk(GridmeshCli.command("relay", "stats", "--state-dir", relayDir)
+                        .toArray(String[]::new)).stdout();
+                lab.note("relay stats:\n" + stats);
+                assertThat(stats).contains("tunnel_streams_opened 2\n", "tunnel_streams_accepted 2\n",
+                        "tunnel_denied_policy 0\n", "tunnel_denied_agent_allow_list 0\n");
+                assertThat(counter(stats, "tunnel_bytes_to_node")).isGreaterThan(1000);
+                assertThat(counter(stats, "tunnel_bytes_from_node")).isGreaterThan(1000);
             } finally {
                 for (LabProcess p : procs) {
                     p.stop();
