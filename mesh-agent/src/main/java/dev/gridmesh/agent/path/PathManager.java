@@ -421,7 +421,8 @@ public final class PathManager implements AutoCloseable {
         }
         List<InetSocketAddress> oldMap = l.mapEndpoints;
         l.mapEndpoints = l.staleMap != null ? List.of() : p.endpoints();
-        boolean mapChanged = !cameOnline && p.online() && !l.mapEndpoints.isEmpty() && !l.mapEndpoints.equals(oldMap);
+        boolean mapChanged = !cameOnline && p.online() && !l.mapEndpoints.isEmpty()
+                && movedOrRemapped(oldMap, l.mapEndpoints, l.peerNat);
         l.refreshCandidates();
         l.online = p.online();
         long now = System.nanoTime();
@@ -442,6 +443,26 @@ public final class PathManager implements AutoCloseable {
             peerEndpointsChanged(l, now);
         }
         publish(l);
+    }
+
+    /**
+     * Whether a peer's endpoints changed in a way that is news for punching: another set of addresses (it moved), or
+     * another primary (first) endpoint of a peer whose NAT is not endpoint-dependent (e.g. its NAT rebooted). An
+     * endpoint-dependent NAT's reflexive ports change at every STUN run (every 60 s): not news.
+     */
+    static boolean movedOrRemapped(List<InetSocketAddress> before, List<InetSocketAddress> after, MappingBehavior nat) {
+        if (before.equals(after)) {
+            return false;
+        }
+        java.util.Set<InetAddress> a = new java.util.HashSet<>();
+        java.util.Set<InetAddress> b = new java.util.HashSet<>();
+        before.forEach(e -> a.add(e.getAddress()));
+        after.forEach(e -> b.add(e.getAddress()));
+        if (!a.equals(b)) {
+            return true;
+        }
+        return nat != MappingBehavior.ENDPOINT_DEPENDENT && !before.isEmpty() && !after.isEmpty()
+                && !before.getFirst().equals(after.getFirst());
     }
 
     /** The peer published new endpoints while we are relayed and idle: the backoff starts over, punch soon. */
@@ -595,7 +616,7 @@ public final class PathManager implements AutoCloseable {
                 }
             }
             case DiscoMessage.CallMeMaybe c -> {
-                boolean newEndpoints = l.cmmEndpoints != null && !l.cmmEndpoints.equals(c.endpoints());
+                boolean newEndpoints = l.cmmEndpoints != null && movedOrRemapped(l.cmmEndpoints, c.endpoints(), c.nat());
                 l.cmmEndpoints = c.endpoints();
                 l.peerNat = c.nat();
                 l.refreshCandidates();

@@ -67,6 +67,25 @@ class PunchBackoffTest {
         assertThat(idle.nextRetryAt()).isEqualTo(PunchBackoff.NONE);
     }
 
+    /** Which peer endpoint changes reset the backoff (PathManager.movedOrRemapped). */
+    @Test
+    void endpointChangesThatCountAsNews() {
+        var pub = new java.net.InetSocketAddress("198.18.20.2", 40000);
+        var pub2 = new java.net.InetSocketAddress("198.18.20.2", 40001);
+        var lan = new java.net.InetSocketAddress("198.18.2.2", 51820);
+        var moved = new java.net.InetSocketAddress("198.18.30.2", 40000);
+        var edm = dev.gridmesh.nat.classify.MappingBehavior.ENDPOINT_DEPENDENT;
+        var eim = dev.gridmesh.nat.classify.MappingBehavior.ENDPOINT_INDEPENDENT;
+        assertThat(PathManager.movedOrRemapped(java.util.List.of(pub, lan), java.util.List.of(pub, lan), eim)).isFalse();
+        // an endpoint-dependent NAT's reflexive ports churn at every STUN run: not news
+        assertThat(PathManager.movedOrRemapped(java.util.List.of(pub, lan), java.util.List.of(pub2, lan), edm)).isFalse();
+        // the same for an endpoint-independent NAT means its mapping changed (NAT reboot): news
+        assertThat(PathManager.movedOrRemapped(java.util.List.of(pub, lan), java.util.List.of(pub2, lan), eim)).isTrue();
+        // another address: the peer moved, whatever its NAT
+        assertThat(PathManager.movedOrRemapped(java.util.List.of(pub, lan), java.util.List.of(moved, lan), edm)).isTrue();
+        assertThat(PathManager.movedOrRemapped(java.util.List.of(), java.util.List.of(pub), edm)).isTrue();
+    }
+
     @Test
     void refusesNonsense() {
         assertThatThrownBy(() -> new PunchBackoff(0, 1)).isInstanceOf(IllegalArgumentException.class);
