@@ -1,5 +1,6 @@
 package dev.gridmesh.relay.cluster;
 
+import dev.gridmesh.protocol.netty.TlsProvider;
 import dev.gridmesh.relay.tls.RelayCertificate;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -16,7 +17,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import java.net.Socket;
 import java.security.cert.CertificateException;
@@ -89,8 +89,7 @@ final class LinkClient implements AutoCloseable {
             lastAttempt = now;
             SslContext ssl;
             try {
-                ssl = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.3")
-                        .trustManager(new PinTrust(peer.pin())).build();
+                ssl = TlsProvider.tls13(SslContextBuilder.forClient()).trustManager(new PinTrust(peer.pin())).build();
             } catch (SSLException e) {
                 log.warn("relay link to {}: tls: {}", peer.id(), e.getMessage());
                 return;

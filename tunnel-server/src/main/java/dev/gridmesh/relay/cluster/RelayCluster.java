@@ -1,6 +1,7 @@
 package dev.gridmesh.relay.cluster;
 
 import dev.gridmesh.crypto.NodePublicKey;
+import dev.gridmesh.protocol.netty.TlsProvider;
 import dev.gridmesh.relay.server.ClusterHooks;
 import dev.gridmesh.relay.server.RelayHub;
 import dev.gridmesh.relay.store.NodeRecord;
@@ -33,7 +34,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -136,8 +136,7 @@ public final class RelayCluster implements ClusterHooks, AutoCloseable {
     private void join(ClusterOptions options, InetSocketAddress relayListen, RelayCertificate cert) throws IOException, StoreException {
         InetSocketAddress listen = options.listen() != null ? options.listen()
                 : new InetSocketAddress(relayListen.getAddress(), 0);
-        SslContext ssl = SslContextBuilder.forServer(cert.key(), cert.chain()).sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3").build();
+        SslContext ssl = TlsProvider.tls13(SslContextBuilder.forServer(cert.key(), cert.chain())).build();
         server = LinkServer.bind(group, listen, ssl, id, () -> secret, hub, counters);
         String host = options.advertise() != null ? options.advertise() : advertiseHost(server.localAddress().getAddress());
         self = new ClusterView.Relay(id, host, server.localAddress().getPort(), cert.pin());
