@@ -25,7 +25,8 @@ import java.util.Objects;
  * @param maxPayload largest frame payload accepted
  * @param writeLowWater / writeHighWater Netty write-buffer water marks per connection: relayed packets for a
  *     connection above the high mark are dropped and counted
- * @param controlQueueLimit a connection whose unsent bytes exceed this is closed as a slow consumer
+ * @param controlQueueLimit a connection that asks for replies (Ping, stream frames) while its unsent bytes exceed
+ *     this is closed as a slow consumer (peer-map updates are never queued: see docs/relay-protocol.md)
  * @param adminSocket whether to serve the admin socket in the state dir
  * @param preAuthMaxTotal / preAuthMaxPerAddress connections not yet authenticated (TLS, upgrade, registration)
  *     allowed at once, in total and per source address; more are closed at accept (counted PRE_AUTH_LIMIT)

@@ -159,7 +159,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
                 } else if (f.type() == FrameType.STREAM_OPEN) {
                     rc.metrics().increment(RelayCounter.STREAM_UNSUPPORTED);
                     ByteBuf code = Unpooled.buffer(2).writeShort(1);
-                    ctx.writeAndFlush(new RelayFrame(FrameType.STREAM_RESET, f.streamId(), code));
+                    reply(ctx, new RelayFrame(FrameType.STREAM_RESET, f.streamId(), code));
                 } else {
                     rc.metrics().increment(RelayCounter.STREAM_UNSUPPORTED);
                 }
@@ -182,7 +182,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         switch (m) {
-            case ControlMessage.Ping p -> ctx.writeAndFlush(RelayFrame.control(new ControlMessage.Pong(p.nonce())));
+            case ControlMessage.Ping p -> reply(ctx, RelayFrame.control(new ControlMessage.Pong(p.nonce())));
             case ControlMessage.Pong ignored -> { /* liveness already noted */ }
             case ControlMessage.SetEndpoints se -> {
                 long now = System.nanoTime();
@@ -386,6 +386,22 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
             rc.hub().flush(peerFeed); // peer-map changes held back while the connection was not writable
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Writes a frame the peer asked for (a Pong, a STREAM_RESET). Replies are small, but a peer that keeps asking and
+     * never reads would grow this connection's outbound buffer without end: past {@code controlQueueLimit} unsent
+     * bytes it is closed as a slow consumer instead.
+     */
+    private void reply(ChannelHandlerContext ctx, RelayFrame f) {
+        io.netty.channel.ChannelOutboundBuffer ob = ctx.channel().unsafe().outboundBuffer();
+        long pending = ob == null ? 0 : ob.totalPendingWriteBytes();
+        if (pending > rc.config().controlQueueLimit()) {
+            f.release();
+            refuse(RelayCounter.SLOW_CONSUMER, pending + " bytes unsent: the peer asks for replies but does not read them");
+            return;
+        }
+        ctx.writeAndFlush(f);
     }
 
     @Override

@@ -290,6 +290,33 @@ class RelayBadInputTest {
     }
 
     @Test
+    void aPeerThatPingsButNeverReadsIsClosedAsASlowConsumer() throws Exception {
+        NodePrivateKey kc = NodePrivateKey.generate();
+        try (RelayTestAgent c = connect()) {
+            c.register(kc, "pinger", token);
+            c.await(ControlMessage.PeerMap.class);
+            // c never reads again and sends Pings, each asking for a Pong: 1 MiB of Ping frames per write
+            byte[] ping = Frames.control(new ControlMessage.Ping(1));
+            byte[] burst = new byte[(1 << 20) / ping.length * ping.length];
+            for (int off = 0; off < burst.length; off += ping.length) {
+                System.arraycopy(ping, 0, burst, off, ping.length);
+            }
+            int bursts = 0;
+            try {
+                while (count(RelayCounter.SLOW_CONSUMER) == 0 && bursts < 200) { // bounded: 200 MiB at most
+                    c.sendRaw(burst);
+                    bursts++;
+                }
+            } catch (java.io.IOException closedByTheRelay) {
+                // expected once the relay gives up on c
+            }
+            eventually(() -> count(RelayCounter.SLOW_CONSUMER) == 1);
+            eventually(() -> relay.hub().route(kc.publicKey()) == null);
+            assertOthersStillServed();
+        }
+    }
+
+    @Test
     void streamFramesFromAnAgentDoNotHurtItsConnection() throws Exception {
         // Tunnel streams are served by dev.gridmesh.relay.tunnel (another issue); whatever it answers, a stream
         // frame from an agent must not close the agent's connection or disturb others.
