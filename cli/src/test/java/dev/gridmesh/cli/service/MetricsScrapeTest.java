@@ -92,6 +92,40 @@ class MetricsScrapeTest {
     }
 
     @Test
+    void relayPeerMapFanoutAndClusterCounters(@TempDir Path dir) throws Exception {
+        InetSocketAddress lo = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        RelayConfig cfg = RelayConfig.defaults(dir.resolve("relay")).withListen(lo, lo);
+        try (RelayServer relay = RelayServer.start(cfg, Clock.systemUTC());
+             DaemonService svc = RelayService.start(relay, "127.0.0.1:0", true)) {
+            PromText before = scrape(svc.metricsPort());
+            assertThat(before.get("gridmesh_relay_peermap_full_maps_total{cause=\"connect\"}")).isZero();
+            assertThat(before.get("gridmesh_relay_peermap_deltas_total")).isZero();
+            assertThat(before.get("gridmesh_relay_cluster_packets_total{direction=\"out\",outcome=\"forwarded\"}")).isZero();
+            assertThat(before.types).containsEntry("gridmesh_relay_cluster_links_opened_total", "counter")
+                    .containsEntry("gridmesh_relay_cluster_link_errors_total", "counter")
+                    .containsEntry("gridmesh_relay_cluster_watch_events_total", "counter");
+
+            String token = relay.admin().createToken(true, null, java.util.Set.of()).token();
+            Duration t = Duration.ofSeconds(10);
+            try (var a = dev.gridmesh.testsupport.relay.RelayTestAgent.connect(relay.tcpAddress(), relay.pin(), t);
+                 var b = dev.gridmesh.testsupport.relay.RelayTestAgent.connect(relay.tcpAddress(), relay.pin(), t)) {
+                a.register(dev.gridmesh.crypto.NodePrivateKey.generate(), "a", token);
+                a.await(dev.gridmesh.protocol.relay.ControlMessage.PeerMap.class);
+                b.register(dev.gridmesh.crypto.NodePrivateKey.generate(), "b", token);
+                b.await(dev.gridmesh.protocol.relay.ControlMessage.PeerMap.class);
+                a.await(dev.gridmesh.protocol.relay.ControlMessage.PeerAdded.class); // b's arrival, as a delta to a
+
+                PromText after = scrape(svc.metricsPort());
+                assertThat(after.get("gridmesh_relay_peermap_full_maps_total{cause=\"connect\"}")).isEqualTo(2);
+                assertThat(after.get("gridmesh_relay_peermap_full_maps_total{cause=\"behind\"}")).isZero();
+                assertThat(after.get("gridmesh_relay_peermap_deltas_total")).isGreaterThanOrEqualTo(1);
+                assertThat(after.get("gridmesh_relay_peermap_writes_total")).isGreaterThanOrEqualTo(1)
+                        .isLessThanOrEqualTo(after.get("gridmesh_relay_peermap_deltas_total"));
+            }
+        }
+    }
+
+    @Test
     void agentMetricsBeforeTheAgentExistsAreZeroAndWellFormed() throws Exception {
         try (DaemonService svc = DaemonService.start("127.0.0.1:0", r -> AgentMetrics.register(r, () -> null))) {
             PromText m = scrape(svc.metricsPort());

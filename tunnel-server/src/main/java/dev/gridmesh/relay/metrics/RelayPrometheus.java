@@ -8,6 +8,7 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -37,6 +38,15 @@ import java.util.Set;
  *   gridmesh_relay_tunnel_denied_total{reason}     counter refusals: token, policy, no_such_node, node_offline,
  *                                                          agent_allow_list, connect_failed, timeout, other
  *   gridmesh_relay_tunnel_bytes_total{direction}   counter stream bytes through the joiner: to_node / from_node
+ *   gridmesh_relay_peermap_full_maps_total{cause}  counter full peer maps sent: connect / behind (a connection that
+ *                                                          fell behind the change log)
+ *   gridmesh_relay_peermap_writes_total            counter batched writes of peer-map deltas
+ *   gridmesh_relay_peermap_deltas_total            counter peer-map deltas sent (summed over connections)
+ *   gridmesh_relay_cluster_packets_total{direction,outcome} counter packets over relay links (several relays on
+ *                                                          one etcd): out/in x forwarded/dropped; 0 without a cluster
+ *   gridmesh_relay_cluster_link_errors_total{reason} counter bad_frame / auth_failed on relay links
+ *   gridmesh_relay_cluster_links_opened_total      counter relay links opened
+ *   gridmesh_relay_cluster_watch_events_total      counter etcd watch events applied
  * </pre>
  */
 public final class RelayPrometheus {
@@ -113,6 +123,40 @@ public final class RelayPrometheus {
         GaugeWithCallback.builder().name("gridmesh_relay_queue_bytes_max")
                 .help("Bytes waiting in the fullest online agent connection's outbound buffer.")
                 .callback(cb -> cb.call(relay.hub().queuedBytes()[1])).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_peermap_full_maps_total")
+                .help("Full peer maps sent: on connect, or to a connection that fell behind the change log.")
+                .labelNames("cause").callback(cb -> {
+                    long[] f = relay.hub().fanoutCounts();
+                    cb.call(f[0] - f[1], "connect");
+                    cb.call(f[1], "behind");
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_peermap_writes_total")
+                .help("Batched writes of peer-map deltas.")
+                .callback(cb -> cb.call(relay.hub().fanoutCounts()[2])).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_peermap_deltas_total")
+                .help("Peer-map deltas sent, summed over connections.")
+                .callback(cb -> cb.call(relay.hub().fanoutCounts()[3])).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_cluster_packets_total")
+                .help("Packets over relay-to-relay links, by direction and outcome (0 without a cluster).")
+                .labelNames("direction", "outcome").callback(cb -> {
+                    Map<String, Long> c = cluster(relay);
+                    cb.call(c.getOrDefault("packets_forwarded", 0L), "out", "forwarded");
+                    cb.call(c.getOrDefault("packets_forward_dropped", 0L), "out", "dropped");
+                    cb.call(c.getOrDefault("packets_received", 0L), "in", "forwarded");
+                    cb.call(c.getOrDefault("packets_receive_dropped", 0L), "in", "dropped");
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_cluster_link_errors_total")
+                .help("Relay link frames refused: bad_frame, auth_failed.").labelNames("reason").callback(cb -> {
+                    Map<String, Long> c = cluster(relay);
+                    cb.call(c.getOrDefault("link_bad_frames", 0L), "bad_frame");
+                    cb.call(c.getOrDefault("link_auth_failed", 0L), "auth_failed");
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_cluster_links_opened_total")
+                .help("Relay-to-relay links opened.")
+                .callback(cb -> cb.call(cluster(relay).getOrDefault("links_opened", 0L))).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_cluster_watch_events_total")
+                .help("etcd watch events applied by the cluster layer.")
+                .callback(cb -> cb.call(cluster(relay).getOrDefault("watch_events", 0L))).register(registry);
         GaugeWithCallback.builder().name("gridmesh_relay_tunnel_streams_open")
                 .help("Engineer tunnel streams open now.").callback(cb -> {
                     var t = relay.tunnels();
@@ -158,5 +202,10 @@ public final class RelayPrometheus {
             RelayCounter c) {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(relay.metrics().get(c)))
                 .register(registry);
+    }
+
+    private static Map<String, Long> cluster(RelayServer relay) {
+        var c = relay.cluster();
+        return c == null ? Map.of() : c.counters().snapshot();
     }
 }
