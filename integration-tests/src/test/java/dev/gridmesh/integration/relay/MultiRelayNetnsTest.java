@@ -23,8 +23,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Two relays on one etcd are one mesh (docs/multi-relay.md): agent alpha on relay 1, agent beta on relay 2, UDP
  * between them dropped so that only the relays carry their traffic; they see each other online and ping, their
- * packets crossing the relay-to-relay link. Then relay 2 is killed (SIGKILL): beta moves to relay 1 (its --server
- * list), keeps its overlay IP, and the ping works again.
+ * packets crossing the relay-to-relay link. An engineer (no agent, in inet) logged in to relay 1 runs
+ * {@code gridmesh tunnel beta 9000} to beta, held by relay 2: 1 MB up, half-close, the SHA-256 back, byte-exact;
+ * relay 1's policy refuses another port with its reason. Then relay 2 is killed (SIGKILL): beta moves to relay 1
+ * (its --server list), keeps its overlay IP, and the ping works again.
  * <pre>
  *  gm&lt;run&gt;a                        gm&lt;run&gt;inet                                   gm&lt;run&gt;b
  *  agent alpha                    etcd 127.0.0.1 (in inet)                       agent beta
@@ -44,7 +46,7 @@ class MultiRelayNetnsTest {
 
     @BeforeAll
     static void build() {
-        Lab.requirePreconditions("etcd", "ss");
+        Lab.requirePreconditions("etcd", "ss", "socat", "sha256sum");
         GridmeshCli.ensureBuilt();
     }
 
@@ -52,7 +54,7 @@ class MultiRelayNetnsTest {
 
     @Test
     void twoRelaysOneMeshAndAgentsMoveWhenOneDies() throws Exception {
-        try (Lab lab = Lab.open("multi-relay", "etcd", "ss")) {
+        try (Lab lab = Lab.open("multi-relay", "etcd", "ss", "socat", "sha256sum")) {
             Netns a = lab.netns("a");
             Netns inet = lab.netns("inet");
             Netns b = lab.netns("b");
@@ -110,8 +112,10 @@ class MultiRelayNetnsTest {
                 procs.add(agentA);
                 LabProcess agentB = b.spawn("agent-b", GridmeshCli.daemon("agent", "--server",
                         hostB + ":" + r2.port() + "," + hostB + ":" + r1.port(), "--pin", r1.pin(), "--token", token,
-                        "--hostname", "beta", "--state-dir", dirB, "--tun", "gm0"));
+                        "--hostname", "beta", "--state-dir", dirB, "--tun", "gm0", "--allow-port", "9000"));
                 procs.add(agentB);
+                // beta's service for the engineer tunnel: the SHA-256 of what it got, once the client half-closes
+                procs.add(b.spawnSh("svc-sha", "exec socat -t 30 TCP-LISTEN:9000,bind=127.0.0.1,fork,reuseaddr EXEC:sha256sum"));
                 lab.await("both agents registered", Duration.ofSeconds(120), () ->
                         (agentA.stdout().contains("agent: node ") && agentB.stdout().contains("agent: node "))
                                 || !agentA.isAlive() || !agentB.isAlive());
@@ -139,6 +143,28 @@ class MultiRelayNetnsTest {
                 assertThat(after.path("peers").get(0).path("path").asText()).isEqualTo("relay");
                 assertThat(r1.process().stderr() + r1.process().stdout()).contains("relay link to");
                 lab.note("inet FORWARD counters:\n" + inet.exec("iptables", "-L", "FORWARD", "-v", "-n").stdout());
+
+                // ---- an engineer on relay 1 tunnels to beta, held by relay 2 (token and policy: relay 1's)
+                inet.execOk(GridmeshCli.command("relay", "user", "create", "alice", "--state-dir", dir1).toArray(String[]::new));
+                String aliceToken = inet.execOk(GridmeshCli.command("relay", "user", "token", "alice", "--state-dir", dir1)
+                        .toArray(String[]::new)).stdout().strip();
+                Files.writeString(Path.of(dir1, "tunnel-policy"), "allow user:alice node:beta 9000\n");
+                String alice = RelayMeshTest.fresh(lab, "home-alice");
+                String data = RelayMeshTest.fresh(lab, "data");
+                Files.createDirectories(Path.of(alice));
+                Files.createDirectories(Path.of(data));
+                inet.shOk(TunnelSshTest.gm(alice, "login", "--server", "198.18.1.1:" + r1.port(), "--pin", r1.pin(),
+                        "--token", aliceToken));
+                var up = inet.sh(Duration.ofSeconds(60), "head -c 1000000 /dev/urandom | tee " + TunnelSshTest.q(data + "/up.bin")
+                        + " | " + TunnelSshTest.gm(alice, "tunnel", "--via", "relay", "beta", "9000"));
+                assertThat(up.exitCode()).as(up.stderr()).isZero();
+                assertThat(up.stdout().strip().split(" ")[0]).isEqualTo(inet.shOk("sha256sum < " + TunnelSshTest.q(data + "/up.bin"))
+                        .stdout().substring(0, 64));
+                var denied = inet.sh(TunnelSshTest.gm(alice, "tunnel", "--via", "relay", "beta", "22") + " < /dev/null");
+                assertThat(denied.exitCode()).isEqualTo(1);
+                assertThat(denied.stderr()).contains("policy: user alice may not reach beta:22");
+                assertThat(r1.process().stdout() + r1.process().stderr()).contains("relay stream link to");
+                lab.note("tunnel through relay 1 to beta on relay 2: 1 MB byte-exact; refusal: " + denied.stderr().strip());
 
                 // ---- relay 2 dies: beta moves to relay 1 and keeps its address
                 r2.process().kill();

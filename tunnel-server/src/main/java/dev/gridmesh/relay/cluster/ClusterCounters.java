@@ -14,6 +14,8 @@ public final class ClusterCounters {
     final LongAdder linkAuthFailed = new LongAdder();
     final LongAdder linksOpened = new LongAdder();
     final LongAdder watchEvents = new LongAdder();
+    final LongAdder streamLinksOpened = new LongAdder();
+    final LongAdder streamLinksFailed = new LongAdder();
 
     /** Name to value, for logs, tests and listings. */
     public Map<String, Long> snapshot() {
@@ -26,6 +28,8 @@ public final class ClusterCounters {
         m.put("link_auth_failed", linkAuthFailed.sum());
         m.put("links_opened", linksOpened.sum());
         m.put("watch_events", watchEvents.sum());
+        m.put("stream_links_opened", streamLinksOpened.sum());
+        m.put("stream_links_failed", streamLinksFailed.sum());
         return m;
     }
 }

@@ -18,6 +18,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -113,6 +114,72 @@ final class LinkClient implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * Dials a stream link to {@code peer}: TLS pinned as above, a STREAMS frame authenticates it, and from then on it
+     * carries relay frames (STREAM_* only). {@code init} adds the stream handlers after TLS when the channel is
+     * made; the future completes when the STREAMS frame went out.
+     */
+    static java.util.concurrent.CompletableFuture<Channel> dialStreams(String selfId, ClusterView.Relay peer,
+            byte[] secret, EventLoopGroup group, java.util.function.Consumer<Channel> init, ClusterCounters counters) {
+        java.util.concurrent.CompletableFuture<Channel> done = new java.util.concurrent.CompletableFuture<>();
+        SslContext ssl;
+        try {
+            ssl = TlsProvider.tls13(SslContextBuilder.forClient()).trustManager(new PinTrust(peer.pin())).build();
+        } catch (SSLException e) {
+            counters.streamLinksFailed.increment();
+            done.completeExceptionally(e);
+            return done;
+        }
+        byte[] mac = LinkFrames.mac(secret, selfId, peer.id());
+        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        SslHandler tls = ssl.newHandler(ch.alloc(), peer.host(), peer.port());
+                        ch.pipeline().addLast("tls", tls);
+                        init.accept(ch);
+                        tls.handshakeFuture().addListener(hs -> {
+                            if (!hs.isSuccess()) {
+                                fail(ch, hs.cause());
+                                return;
+                            }
+                            ch.writeAndFlush(LinkFrames.auth(ch.alloc(), LinkFrames.STREAMS, selfId, mac)).addListener(w -> {
+                                if (w.isSuccess()) {
+                                    counters.streamLinksOpened.increment();
+                                    log.info("relay stream link to {} ({}:{}) up", peer.id(), peer.host(), peer.port());
+                                    done.complete(ch);
+                                } else {
+                                    fail(ch, w.cause());
+                                }
+                            });
+                        });
+                    }
+
+                    private void fail(Channel ch, Throwable cause) {
+                        ch.close();
+                        if (done.completeExceptionally(cause)) {
+                            counters.streamLinksFailed.increment();
+                        }
+                    }
+                });
+        ChannelFuture f = b.connect(peer.host(), peer.port());
+        f.addListener(c -> {
+            if (!c.isSuccess() && done.completeExceptionally(c.cause())) {
+                counters.streamLinksFailed.increment();
+                log.info("relay stream link to {} ({}:{}): {}", peer.id(), peer.host(), peer.port(), c.cause().toString());
+            }
+        });
+        f.channel().closeFuture().addListener(c -> {
+            if (done.completeExceptionally(new IOException("relay stream link to " + peer.id() + " closed"))) {
+                counters.streamLinksFailed.increment();
+            }
+        });
+        return done;
     }
 
     boolean isUp() {

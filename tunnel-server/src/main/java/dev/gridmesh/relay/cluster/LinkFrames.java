@@ -21,13 +21,18 @@ import javax.crypto.spec.SecretKeySpec;
  *   +--------+------+-----------------------------------------+
  *   AUTH   1  [u8 n][n bytes: dialing relay id][32: HMAC-SHA256(secret, "gridmesh-link-v1" 0 dialer-id 0 listener-id)]
  *   PACKET 2  [32: destination node key][32: source node key][the relayed packet]
+ *   STREAMS 3 [as AUTH]: authenticates a link that carries engineer tunnel streams; after it the link speaks the
+ *             relay frame format (12-byte header, docs/protocol.md), STREAM_* frames only, stream ids scoped to it
  * </pre>
  *
  * The PACKET body minus its first 32 bytes is exactly the PACKET payload an agent receives (source key first).
+ * Streams have a link of their own (dialed when an engineer first needs it), so bulk tunnel bytes never queue in
+ * front of relayed packets and the per-stream flow control of the relay frame format applies unchanged.
  */
 public final class LinkFrames {
     public static final byte AUTH = 1;
     public static final byte PACKET = 2;
+    public static final byte STREAMS = 3;
     public static final int KEY = 32;
     /** Largest body accepted: a relayed packet of the relay protocol's maximum plus two keys. */
     public static final int MAX_BODY = 1 + 2 * KEY + 65_536;
@@ -35,9 +40,14 @@ public final class LinkFrames {
     private LinkFrames() {}
 
     public static ByteBuf auth(ByteBufAllocator alloc, String dialer, byte[] mac) {
+        return auth(alloc, AUTH, dialer, mac);
+    }
+
+    /** An AUTH or STREAMS frame. */
+    public static ByteBuf auth(ByteBufAllocator alloc, byte type, String dialer, byte[] mac) {
         byte[] id = dialer.getBytes(StandardCharsets.UTF_8);
         ByteBuf b = alloc.buffer(4 + 1 + 1 + id.length + mac.length);
-        b.writeInt(1 + 1 + id.length + mac.length).writeByte(AUTH).writeByte(id.length).writeBytes(id).writeBytes(mac);
+        b.writeInt(1 + 1 + id.length + mac.length).writeByte(type).writeByte(id.length).writeBytes(id).writeBytes(mac);
         return b;
     }
 

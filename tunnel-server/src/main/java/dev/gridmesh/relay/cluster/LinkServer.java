@@ -21,11 +21,15 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The listening side of relay-to-relay links: authenticates the dialing relay, then delivers its packets here. */
+/**
+ * The listening side of relay-to-relay links: authenticates the dialing relay, then delivers its packets here, or,
+ * for a STREAMS link, hands the channel to the tunnel service (engineer streams for nodes connected here).
+ */
 final class LinkServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LinkServer.class);
     static final long AUTH_TIMEOUT_MS = 10_000;
@@ -38,7 +42,8 @@ final class LinkServer implements AutoCloseable {
 
     /** @param secret the cluster secret (read when a link authenticates: it is loaded after the bind) */
     static LinkServer bind(EventLoopGroup group, InetSocketAddress listen, SslContext ssl, String selfId,
-                           Supplier<byte[]> secret, RelayHub hub, ClusterCounters counters) throws IOException {
+                           Supplier<byte[]> secret, RelayHub hub, ClusterCounters counters,
+                           Supplier<BiConsumer<Channel, String>> streams) throws IOException {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -46,7 +51,7 @@ final class LinkServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()))
                                 .addLast("frames", new LengthFieldBasedFrameDecoder(4 + LinkFrames.MAX_BODY, 0, 4, 0, 4))
-                                .addLast("link", new Inbound(selfId, secret, hub, counters));
+                                .addLast("link", new Inbound(selfId, secret, hub, counters, streams));
                     }
                 });
         var f = b.bind(listen).awaitUninterruptibly();
@@ -74,13 +79,16 @@ final class LinkServer implements AutoCloseable {
         private final Supplier<byte[]> secret;
         private final RelayHub hub;
         private final ClusterCounters counters;
+        private final Supplier<BiConsumer<Channel, String>> streams;
         private String peer; // set once authenticated
 
-        Inbound(String selfId, Supplier<byte[]> secret, RelayHub hub, ClusterCounters counters) {
+        Inbound(String selfId, Supplier<byte[]> secret, RelayHub hub, ClusterCounters counters,
+                Supplier<BiConsumer<Channel, String>> streams) {
             this.selfId = selfId;
             this.secret = secret;
             this.hub = hub;
             this.counters = counters;
+            this.streams = streams;
         }
 
         @Override
@@ -124,7 +132,7 @@ final class LinkServer implements AutoCloseable {
         }
 
         private void auth(ChannelHandlerContext ctx, byte type, ByteBuf b) {
-            if (type != LinkFrames.AUTH || b.readableBytes() < 1) {
+            if ((type != LinkFrames.AUTH && type != LinkFrames.STREAMS) || b.readableBytes() < 1) {
                 refuse(ctx, "first frame is not AUTH");
                 return;
             }
@@ -142,6 +150,20 @@ final class LinkServer implements AutoCloseable {
                 return;
             }
             peer = dialer;
+            if (type == LinkFrames.STREAMS) {
+                BiConsumer<Channel, String> acceptor = streams.get();
+                if (acceptor == null) {
+                    refuse(ctx, "relay " + dialer + " asked for a stream link before tunnels were ready");
+                    return;
+                }
+                // the stream handlers go after this one; removing the length decoder hands them any bytes it holds
+                acceptor.accept(ctx.channel(), dialer);
+                ctx.pipeline().remove(this);
+                ctx.pipeline().remove("frames");
+                counters.streamLinksOpened.increment();
+                log.info("relay stream link from {} ({}) authenticated", dialer, ctx.channel().remoteAddress());
+                return;
+            }
             log.info("relay link from {} ({}) authenticated", dialer, ctx.channel().remoteAddress());
         }
 

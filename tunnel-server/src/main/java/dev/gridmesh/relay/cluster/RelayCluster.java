@@ -93,6 +93,7 @@ public final class RelayCluster implements ClusterHooks, AutoCloseable {
     /** Nodes connected to this relay (their presence is this relay's). */
     private final Map<NodePublicKey, NodeRecord> local = new ConcurrentHashMap<>();
     private volatile byte[] secret;
+    private volatile java.util.function.BiConsumer<io.netty.channel.Channel, String> streamAcceptor;
     private volatile long lease;
     private volatile boolean closed;
     private LinkServer server;
@@ -137,7 +138,7 @@ public final class RelayCluster implements ClusterHooks, AutoCloseable {
         InetSocketAddress listen = options.listen() != null ? options.listen()
                 : new InetSocketAddress(relayListen.getAddress(), 0);
         SslContext ssl = TlsProvider.tls13(SslContextBuilder.forServer(cert.key(), cert.chain())).build();
-        server = LinkServer.bind(group, listen, ssl, id, () -> secret, hub, counters);
+        server = LinkServer.bind(group, listen, ssl, id, () -> secret, hub, counters, () -> streamAcceptor);
         String host = options.advertise() != null ? options.advertise() : advertiseHost(server.localAddress().getAddress());
         self = new ClusterView.Relay(id, host, server.localAddress().getPort(), cert.pin());
         secret = loadSecret();
@@ -314,6 +315,36 @@ public final class RelayCluster implements ClusterHooks, AutoCloseable {
         }
         link(r).send(LinkFrames.packet(PooledByteBufAllocator.DEFAULT, src, packet));
         return true;
+    }
+
+    /**
+     * Where stream links from other relays go (the tunnel service: engineer streams for nodes connected here);
+     * until it is set, such links are refused.
+     */
+    public void acceptStreams(java.util.function.BiConsumer<io.netty.channel.Channel, String> acceptor) {
+        streamAcceptor = java.util.Objects.requireNonNull(acceptor, "acceptor");
+    }
+
+    @Override
+    public String holderElsewhere(NodePublicKey key) {
+        if (local.containsKey(key)) {
+            return null;
+        }
+        String h = view.holder(key);
+        return h == null || h.equals(id) || !view.relays.containsKey(h) ? null : h;
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<io.netty.channel.Channel> streamLink(String relayId,
+            java.util.function.Consumer<io.netty.channel.Channel> init) {
+        ClusterView.Relay r = view.relays.get(relayId);
+        byte[] s = secret;
+        if (r == null || s == null || closed) {
+            counters.streamLinksFailed.increment();
+            return java.util.concurrent.CompletableFuture.failedFuture(
+                    new IOException("relay " + relayId + " is not a live relay of this mesh"));
+        }
+        return LinkClient.dialStreams(id, r, s, group, init, counters);
     }
 
     /** The link to {@code r}, made (and started connecting) if there is none or {@code r} moved. */

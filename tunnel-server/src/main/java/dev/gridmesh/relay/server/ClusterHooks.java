@@ -3,6 +3,10 @@ package dev.gridmesh.relay.server;
 import dev.gridmesh.crypto.NodePublicKey;
 import dev.gridmesh.relay.store.NodeRecord;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * What the {@link RelayHub} asks of the other relays of its mesh when several share one store
@@ -32,5 +36,19 @@ public interface ClusterHooks {
      */
     default boolean forward(NodePublicKey dst, NodePublicKey src, ByteBuf packet) {
         return false;
+    }
+
+    /** The id of the other relay that holds {@code key} now, or null (held here, or by none). */
+    default String holderElsewhere(NodePublicKey key) {
+        return null;
+    }
+
+    /**
+     * Dials a link for engineer tunnel streams to relay {@code relayId} (TLS, pinned, authenticated as the packet
+     * link is). {@code init} adds the stream handlers after TLS when the channel is made; the future completes once
+     * the link authenticated itself (stream frames may be written from then on), or fails.
+     */
+    default CompletableFuture<Channel> streamLink(String relayId, Consumer<Channel> init) {
+        return CompletableFuture.failedFuture(new IOException("this relay is not part of a mesh of relays"));
     }
 }

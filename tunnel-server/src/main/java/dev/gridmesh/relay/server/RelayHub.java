@@ -202,7 +202,8 @@ public final class RelayHub {
         hooks = java.util.Objects.requireNonNull(h, "hooks");
     }
 
-    ClusterHooks hooks() {
+    /** What is asked of the other relays of the mesh ({@link ClusterHooks#NONE} for a relay on its own). */
+    public ClusterHooks hooks() {
         return hooks;
     }
 

@@ -132,6 +132,7 @@ public final class RelayServer implements AutoCloseable {
             if (store instanceof dev.gridmesh.relay.store.etcd.EtcdStore es) { // several relays, one mesh
                 cluster = dev.gridmesh.relay.cluster.RelayCluster.start(es, hub, config.cluster(),
                         (InetSocketAddress) ch.localAddress(), cert, storeExecutor);
+                cluster.acceptStreams(tunnels::relayPeer); // engineer streams from other relays (docs/multi-relay.md)
             }
             RelayServer s = new RelayServer(config, store, storeExecutor, boss, workers, ch, stun, admin, rc, relayAdmin,
                     cert.pin(), epoll);

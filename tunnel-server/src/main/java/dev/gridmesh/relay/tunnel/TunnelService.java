@@ -6,6 +6,7 @@ import dev.gridmesh.protocol.relay.Frames;
 import dev.gridmesh.protocol.stream.ResetCode;
 import dev.gridmesh.protocol.stream.StreamEvent;
 import dev.gridmesh.protocol.stream.StreamTarget;
+import dev.gridmesh.relay.server.ClusterHooks;
 import dev.gridmesh.relay.server.RelayFrameDecoder;
 import dev.gridmesh.relay.server.RelayFrameEncoder;
 import dev.gridmesh.relay.server.RelayHub;
@@ -37,6 +38,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -57,6 +59,16 @@ import org.slf4j.LoggerFactory;
  * {@link MuxChannel#run}. Per stream the relay holds at most one window (256 KiB) each way, whoever stops reading.
  * {@code GET /gridmesh/v1/tunnel/nodes} with the token lists the nodes and ports the user may reach.
  *
+ * <p>Several relays (docs/multi-relay.md): when the node is connected to another relay of the mesh, the engineer's
+ * relay checks the token and the policy as above and opens the agent-side stream on a stream link to that relay
+ * ({@link ClusterHooks#streamLink}, one per relay pair, dialed on first use) instead of on an agent connection. The
+ * other relay serves that link as it serves an engineer connection, trusted (no token, no policy: the engineer's
+ * relay decided), joined to the node's connection there. Each leg keeps its own window, so the bound per stream is
+ * one window each way per leg:
+ * <pre>
+ *   engineer ==== relay 1 (token, policy) ==stream link (TLS, pinned, HMAC)== relay 2 ==== agent (allow-list)
+ * </pre>
+ *
  * <p>Found by the relay's handlers through the channel attribute {@link #KEY}. Thread-safe.
  */
 public final class TunnelService implements AutoCloseable {
@@ -69,6 +81,8 @@ public final class TunnelService implements AutoCloseable {
     /** How long the agent has to accept or refuse a stream. */
     public static final long ACCEPT_TIMEOUT_MS = 10_000;
     public static final int MAX_STREAMS_PER_ENGINEER = 256;
+    /** Streams one relay may open to this one on its stream link (engineers' streams for nodes connected here). */
+    public static final int MAX_STREAMS_PER_RELAY_LINK = 4096;
 
     private final Path stateDir;
     private final RelayHub hub;
@@ -76,22 +90,26 @@ public final class TunnelService implements AutoCloseable {
     private final int maxPayload;
     private final SessionLog sessions;
     private final Map<String, AgentLink> links = new ConcurrentHashMap<>();
+    /** Stream links to the other relays of the mesh, by relay id (each an agent-side leg for many nodes). */
+    private final Map<String, CompletableFuture<AgentLink>> relayLinks = new ConcurrentHashMap<>();
     private final TunnelCounters counters = new TunnelCounters();
     private volatile Loaded<UserStore> users = new Loaded<>(null, UserStore.empty());
     private volatile Loaded<TunnelPolicy> policy = new Loaded<>(null, TunnelPolicy.denyAll());
 
     private record Loaded<T>(String stamp, T value) {}
 
-    /** An agent's connection as the joiner sees it. */
+    /** An agent's connection, or a stream link to another relay, as the joiner sees it. */
     private static final class AgentLink {
         final String name;
         final Set<String> tags;
         final MuxChannel mux;
+        final String gone; // why its streams end when the connection is lost
         final Map<Long, Join> streams = new HashMap<>(); // on mux's loop
 
-        AgentLink(String name, Set<String> tags, Channel ch, MuxChannel.Listener l) {
+        AgentLink(String name, Set<String> tags, Channel ch, MuxChannel.Listener l, String gone) {
             this.name = name;
             this.tags = tags;
+            this.gone = gone;
             this.mux = new MuxChannel(ch, true, 4096, l);
         }
     }
@@ -148,6 +166,10 @@ public final class TunnelService implements AutoCloseable {
         for (AgentLink l : links.values()) {
             n += l.streams.size();
         }
+        for (CompletableFuture<AgentLink> f : relayLinks.values()) {
+            AgentLink l = f.getNow(null);
+            n += l == null ? 0 : l.streams.size();
+        }
         return n;
     }
 
@@ -191,7 +213,8 @@ public final class TunnelService implements AutoCloseable {
 
     /** An agent connection authenticated as {@code node}: streams to it go over {@code ch}. */
     public void agentOnline(NodeRecord node, Channel ch) {
-        AgentLink link = new AgentLink(node.name(), node.tags(), ch, agentListener);
+        AgentLink link = new AgentLink(node.name(), node.tags(), ch, agentListener,
+                "node " + node.name() + " disconnected from the relay");
         ch.attr(LINK).set(link);
         links.put(node.name(), link);
         ch.closeFuture().addListener(f -> links.remove(node.name(), link));
@@ -242,7 +265,7 @@ public final class TunnelService implements AutoCloseable {
                     link.streams.remove(ev.id());
                     if (!c.clean()) {
                         String why = c.code() == ResetCode.PEER_GONE && !c.byPeer()
-                                ? "node " + link.name + " disconnected from the relay"
+                                ? link.gone
                                 : (c.reason().isEmpty() ? c.code().toString() : c.reason());
                         ResetCode code = c.code();
                         j.e.run(() -> {
@@ -310,7 +333,7 @@ public final class TunnelService implements AutoCloseable {
         r.headers().set(HttpHeaderNames.UPGRADE, Frames.UPGRADE_TOKEN);
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         ChannelPipeline p = ctx.pipeline();
-        MuxChannel e = new MuxChannel(ctx.channel(), false, MAX_STREAMS_PER_ENGINEER, new EngineerListener(user));
+        MuxChannel e = new MuxChannel(ctx.channel(), false, MAX_STREAMS_PER_ENGINEER, new EngineerListener(user, false));
         p.addAfter("http", "frame-decoder", new RelayFrameDecoder(maxPayload));
         p.addAfter("frame-decoder", "frame-encoder", RelayFrameEncoder.INSTANCE);
         p.addAfter("frame-encoder", "tunnel", new EngineerHandler(e));
@@ -346,10 +369,13 @@ public final class TunnelService implements AutoCloseable {
     /** The engineer leg's events. On the engineer channel's loop. */
     private final class EngineerListener implements MuxChannel.Listener {
         private final UserStore.User user;
+        /** A stream link from another relay: that relay checked the token and the policy; only local nodes. */
+        private final boolean relayPeer;
         private final Map<Long, Join> joins = new HashMap<>();
 
-        EngineerListener(UserStore.User user) {
+        EngineerListener(UserStore.User user, boolean relayPeer) {
             this.user = user;
+            this.relayPeer = relayPeer;
         }
 
         @Override
@@ -419,10 +445,17 @@ public final class TunnelService implements AutoCloseable {
             AgentLink link = links.get(t.node());
             NodeRecord known = link != null ? null : find(t.node());
             Set<String> tags = link != null ? link.tags : known != null ? known.tags() : Set.of();
-            if (!policy().allows(user.name(), user.groups(), t.node(), tags, t.port())) {
+            if (!relayPeer && !policy().allows(user.name(), user.groups(), t.node(), tags, t.port())) {
                 refuse(e, eid, t, now, ResetCode.DENIED, TunnelCounters.Denial.POLICY, "policy: user " + user.name() + " may not reach " + t
                         + " (ask the relay's operator to add a rule to " + TunnelPolicy.FILE + ")");
                 return;
+            }
+            if ((link == null || link.mux.isClosed()) && !relayPeer && known != null) {
+                String holder = hub.hooks().holderElsewhere(known.nodeKey());
+                if (holder != null) {
+                    openElsewhere(e, eid, t, now, holder);
+                    return;
+                }
             }
             if (link == null || link.mux.isClosed()) {
                 boolean unknown = known == null && link == null;
@@ -430,6 +463,30 @@ public final class TunnelService implements AutoCloseable {
                         : TunnelCounters.Denial.NODE_OFFLINE, unknown ? "no node named " + t.node() + " on this relay" : "node " + t.node() + " is not connected to the relay");
                 return;
             }
+            join(e, eid, t, now, link);
+        }
+
+        /** The node is connected to relay {@code holder}: the agent-side leg is a stream on the link to it. */
+        private void openElsewhere(MuxChannel e, long eid, StreamTarget t, Instant now, String holder) {
+            relayLink(holder).whenComplete((link, err) -> e.run(() -> {
+                if (!e.mux().isOpen(eid)) {
+                    return; // the engineer reset it, or went, meanwhile
+                }
+                if (err != null || link.mux.isClosed()) {
+                    Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                            ? err.getCause() : err;
+                    String why = cause == null ? "link closed" : cause.getMessage();
+                    refuse(e, eid, t, now, ResetCode.NO_SUCH_NODE, TunnelCounters.Denial.NODE_OFFLINE, "node " + t.node()
+                            + " is connected to relay " + holder + ", which this relay cannot reach: " + why);
+                    e.pump();
+                    return;
+                }
+                join(e, eid, t, now, link);
+                e.pump();
+            }));
+        }
+
+        private void join(MuxChannel e, long eid, StreamTarget t, Instant now, AgentLink link) {
             Join j = new Join(e, eid, link, user.name(), t, now);
             joins.put(eid, j);
             counters.onOpened();
@@ -446,7 +503,7 @@ public final class TunnelService implements AutoCloseable {
                 link.streams.put(aid, j);
                 link.mux.pump();
                 link.mux.channel().eventLoop().schedule(() -> {
-                    if (!j.accepted && link.mux.mux().isOpen(aid)) {
+                    if (!j.accepted && link.mux.mux().isOpen(aid) && link.streams.get(aid) == j) {
                         link.mux.mux().reset(aid, ResetCode.TIMEOUT, "node " + t.node() + " did not answer within "
                                 + ACCEPT_TIMEOUT_MS + " ms");
                         link.mux.pump();
@@ -461,6 +518,35 @@ public final class TunnelService implements AutoCloseable {
             sessions.record(user.name(), t.node(), t.port(), now, now, 0, 0, "denied: " + why);
             e.mux().reset(eid, code, why);
         }
+    }
+
+    /** The stream link to relay {@code id}: the one up or being dialed, else a new one. */
+    private CompletableFuture<AgentLink> relayLink(String id) {
+        return relayLinks.compute(id, (k, cur) -> {
+            if (cur != null && (!cur.isDone() || (!cur.isCompletedExceptionally() && cur.join().mux.channel().isOpen()))) {
+                return cur;
+            }
+            return hub.hooks().streamLink(id, ch -> {
+                AgentLink l = new AgentLink("relay " + id, Set.of(), ch, agentListener,
+                        "the link to relay " + id + " (which holds the node) closed");
+                ch.attr(LINK).set(l);
+                ch.pipeline().addLast("frame-decoder", new RelayFrameDecoder(maxPayload))
+                        .addLast("frame-encoder", RelayFrameEncoder.INSTANCE)
+                        .addLast("tunnel", new EngineerHandler(l.mux));
+            }).thenApply(ch -> ch.attr(LINK).get());
+        });
+    }
+
+    /**
+     * A stream link from relay {@code relayId} authenticated on {@code ch} (after TLS, before any stream frame): it
+     * is served like an engineer connection whose streams the other relay already allowed, to nodes connected here.
+     */
+    public void relayPeer(Channel ch, String relayId) {
+        MuxChannel e = new MuxChannel(ch, false, MAX_STREAMS_PER_RELAY_LINK,
+                new EngineerListener(new UserStore.User("relay:" + relayId, Set.of()), true));
+        ch.pipeline().addLast("frame-decoder", new RelayFrameDecoder(maxPayload))
+                .addLast("frame-encoder", RelayFrameEncoder.INSTANCE)
+                .addLast("tunnel", new EngineerHandler(e));
     }
 
     private NodeRecord find(String name) {
