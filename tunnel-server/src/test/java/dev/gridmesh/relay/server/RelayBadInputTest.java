@@ -50,7 +50,7 @@ class RelayBadInputTest {
     void start() throws Exception {
         RelayConfig cfg = RelayServerTest.config(dir)
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(2), Duration.ofSeconds(2))
-                .withWriteLimits(64 * 1024, 128 * 1024, 8L * 1024 * 1024)
+                .withWriteLimits(64 * 1024, 128 * 1024, 1024 * 1024)
                 .withPreAuthLimits(1000, 4);
         relay = RelayServer.start(cfg, Clock.systemUTC());
         token = relay.admin().createToken(true, null, Set.of()).token();
@@ -306,6 +306,9 @@ class RelayBadInputTest {
                 while (count(RelayCounter.SLOW_CONSUMER) == 0 && bursts < 200) { // bounded: 200 MiB at most
                     c.sendRaw(burst);
                     bursts++;
+                    if (bursts % 2 == 0) {
+                        assertOthersStillServed(); // meanwhile; also keeps a and b answering the relay's pings
+                    }
                 }
             } catch (java.io.IOException closedByTheRelay) {
                 // expected once the relay gives up on c
