@@ -104,6 +104,7 @@ class MetricsScrapeTest {
             assertThat(before.types).containsEntry("gridmesh_relay_cluster_links_opened_total", "counter")
                     .containsEntry("gridmesh_relay_cluster_link_errors_total", "counter")
                     .containsEntry("gridmesh_relay_cluster_watch_events_total", "counter");
+            assertThat(before.get("gridmesh_relay_cluster_stream_links_total{outcome=\"failed\"}")).isZero();
 
             String token = relay.admin().createToken(true, null, java.util.Set.of()).token();
             Duration t = Duration.ofSeconds(10);

@@ -46,6 +46,7 @@ import java.util.Set;
  *                                                          one etcd): out/in x forwarded/dropped; 0 without a cluster
  *   gridmesh_relay_cluster_link_errors_total{reason} counter bad_frame / auth_failed on relay links
  *   gridmesh_relay_cluster_links_opened_total      counter relay links opened
+ *   gridmesh_relay_cluster_stream_links_total{outcome} counter stream links to other relays: opened / failed
  *   gridmesh_relay_cluster_watch_events_total      counter etcd watch events applied
  * </pre>
  */
@@ -154,6 +155,13 @@ public final class RelayPrometheus {
         CounterWithCallback.builder().name("gridmesh_relay_cluster_links_opened_total")
                 .help("Relay-to-relay links opened.")
                 .callback(cb -> cb.call(cluster(relay).getOrDefault("links_opened", 0L))).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_cluster_stream_links_total")
+                .help("Relay-to-relay links for engineer tunnel streams: opened, failed (dial or handshake).")
+                .labelNames("outcome").callback(cb -> {
+                    Map<String, Long> c = cluster(relay);
+                    cb.call(c.getOrDefault("stream_links_opened", 0L), "opened");
+                    cb.call(c.getOrDefault("stream_links_failed", 0L), "failed");
+                }).register(registry);
         CounterWithCallback.builder().name("gridmesh_relay_cluster_watch_events_total")
                 .help("etcd watch events applied by the cluster layer.")
                 .callback(cb -> cb.call(cluster(relay).getOrDefault("watch_events", 0L))).register(registry);
