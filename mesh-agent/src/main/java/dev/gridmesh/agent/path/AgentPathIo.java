@@ -63,18 +63,32 @@ public final class AgentPathIo implements PathIo {
         void close();
     }
 
+    /**
+     * Extra sockets open at once, over all peers: four birthday sprays of 256. An endpoint-dependent agent with many
+     * endpoint-independent peers punching at once would otherwise open 256 sockets per peer and could run the process
+     * out of file descriptors (TUN, relay connection, local API); past the cap a spray gets fewer sockets or none
+     * (that session punches without a birthday plan, a later one retries).
+     */
+    static final int MAX_EXTRA_SOCKETS = 1024;
+
     private final Plane plane;
     private final Supplier<ControlClient> control;
+    private final int maxExtraSockets;
     private final Map<Integer, Sender> sockets = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger(1);
 
     public AgentPathIo(DataPlane dataPlane, RelayPath relay, Supplier<ControlClient> control) {
-        this(planeOf(dataPlane, relay), control);
+        this(planeOf(dataPlane, relay), control, MAX_EXTRA_SOCKETS);
     }
 
     AgentPathIo(Plane plane, Supplier<ControlClient> control) {
+        this(plane, control, MAX_EXTRA_SOCKETS);
+    }
+
+    AgentPathIo(Plane plane, Supplier<ControlClient> control, int maxExtraSockets) {
         this.plane = plane;
         this.control = control;
+        this.maxExtraSockets = maxExtraSockets;
     }
 
     @Override
@@ -128,6 +142,12 @@ public final class AgentPathIo implements PathIo {
 
     @Override
     public int[] openSockets(int count, SocketReceiver receiver) {
+        int allowed = Math.max(0, Math.min(count, maxExtraSockets - sockets.size()));
+        if (allowed < count) {
+            log.info("extra UDP sockets: {} open, cap {}: opening {} of {}", sockets.size(), maxExtraSockets, allowed,
+                    count);
+        }
+        count = allowed;
         int[] ids = new int[count];
         int n = 0;
         for (; n < count; n++) {

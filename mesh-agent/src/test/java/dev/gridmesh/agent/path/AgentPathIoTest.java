@@ -131,6 +131,22 @@ class AgentPathIoTest {
     }
 
     @Test
+    void extraSocketsAreCappedOverAllPeersAndFreedOnClose() {
+        AgentPathIo capped = new AgentPathIo(plane, () -> null, 300);
+        int[] first = capped.openSockets(256, (s, f, d) -> { });
+        int[] second = capped.openSockets(256, (s, f, d) -> { });
+        assertThat(first).hasSize(256);
+        assertThat(second).hasSize(44); // 300 in all
+        assertThat(capped.openSockets(256, (s, f, d) -> { })).isEmpty();
+        assertThat(capped.openSocketCount()).isEqualTo(300);
+        for (int id : first) {
+            capped.closeSocket(id);
+        }
+        assertThat(capped.openSockets(256, (s, f, d) -> { })).hasSize(256);
+        assertThat(AgentPathIo.MAX_EXTRA_SOCKETS).isEqualTo(1024);
+    }
+
+    @Test
     void directViaAnExtraSocketThenBackToTheRelayAndTheMainSocket() {
         int[] ids = io.openSockets(2, (s, f, d) -> { });
         io.useDirect(peer, PEER_EP, ids[1]);
