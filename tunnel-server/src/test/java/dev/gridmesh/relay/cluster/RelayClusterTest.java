@@ -12,9 +12,7 @@ import dev.gridmesh.protocol.stream.ResetCode;
 import dev.gridmesh.protocol.stream.StreamEvent;
 import dev.gridmesh.protocol.stream.StreamMux;
 import dev.gridmesh.protocol.stream.StreamTarget;
-import dev.gridmesh.relay.server.RelayConfig;
 import dev.gridmesh.relay.server.RelayServer;
-import dev.gridmesh.relay.store.StoreLocation;
 import dev.gridmesh.relay.tunnel.TunnelPolicy;
 import dev.gridmesh.relay.tunnel.UserStore;
 import dev.gridmesh.testsupport.etcd.EtcdExtension;
@@ -24,8 +22,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,12 +33,10 @@ import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLSocket;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -59,20 +53,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(EtcdExtension.class)
 class RelayClusterTest {
-    private static final AtomicInteger SEQ = new AtomicInteger();
     private static final Duration T = Duration.ofSeconds(20);
     @TempDir Path dir;
-    private StoreLocation store;
+    private EtcdRelays relays;
 
     @BeforeEach
-    void store(EtcdServer etcd) {
-        store = StoreLocation.parse("etcd://" + etcd.endpoint() + "/cluster-test-" + SEQ.incrementAndGet() + "/");
+    void relays(EtcdServer etcd) {
+        relays = new EtcdRelays(etcd, dir, "cluster-test");
     }
 
     private RelayServer relay(String name) throws Exception {
-        InetAddress lo = InetAddress.getLoopbackAddress();
-        RelayConfig cfg = RelayConfig.defaults(dir.resolve(name)).withListen(new InetSocketAddress(lo, 0), null).withStore(store);
-        return RelayServer.start(cfg, Clock.systemUTC());
+        return relays.start(name);
     }
 
     /** Reads control messages until {@code key} is shown online (full map or delta). */

@@ -5,16 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gridmesh.crypto.NodePrivateKey;
 import dev.gridmesh.protocol.relay.ControlMessage;
 import dev.gridmesh.protocol.relay.ErrorCode;
-import dev.gridmesh.relay.server.RelayConfig;
 import dev.gridmesh.relay.server.RelayServer;
-import dev.gridmesh.relay.store.StoreLocation;
 import dev.gridmesh.testsupport.etcd.EtcdExtension;
 import dev.gridmesh.testsupport.etcd.EtcdServer;
 import dev.gridmesh.testsupport.relay.RelayTestAgent;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -25,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -34,20 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** Two relays in this JVM sharing one registry in a real etcd ({@code --store etcd://...}). */
 @ExtendWith(EtcdExtension.class)
 class TwoRelaysOneEtcdTest {
-    private static final AtomicInteger SEQ = new AtomicInteger();
     private static final Duration T = Duration.ofSeconds(20);
     @TempDir Path dir;
-    private StoreLocation store;
+    private EtcdRelays relays;
 
     @BeforeEach
-    void store(EtcdServer etcd) {
-        store = StoreLocation.parse("etcd://" + etcd.endpoint() + "/relays-test-" + SEQ.incrementAndGet() + "/");
+    void relays(EtcdServer etcd) {
+        relays = new EtcdRelays(etcd, dir, "relays-test");
     }
 
     private RelayServer relay(String name) throws Exception {
-        InetAddress lo = InetAddress.getLoopbackAddress();
-        RelayConfig cfg = RelayConfig.defaults(dir.resolve(name)).withListen(new InetSocketAddress(lo, 0), null).withStore(store);
-        return RelayServer.start(cfg, Clock.systemUTC());
+        return relays.start(name);
     }
 
     @Test
