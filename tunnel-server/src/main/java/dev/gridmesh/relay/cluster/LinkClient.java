@@ -88,24 +88,13 @@ final class LinkClient implements AutoCloseable {
                 return;
             }
             lastAttempt = now;
-            SslContext ssl;
+            Bootstrap b;
             try {
-                ssl = TlsProvider.tls13(SslContextBuilder.forClient()).trustManager(new PinTrust(peer.pin())).build();
+                b = pinnedBootstrap(group, peer, (ch, tls) -> ch.pipeline().addLast("link", new Outbound(tls)));
             } catch (SSLException e) {
                 log.warn("relay link to {}: tls: {}", peer.id(), e.getMessage());
                 return;
             }
-            Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024))
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            SslHandler tls = ssl.newHandler(ch.alloc(), peer.host(), peer.port());
-                            ch.pipeline().addLast("tls", tls).addLast("link", new Outbound(tls));
-                        }
-                    });
             ChannelFuture f = b.connect(peer.host(), peer.port());
             connecting = f.channel();
             f.addListener(done -> {
@@ -124,49 +113,32 @@ final class LinkClient implements AutoCloseable {
     static java.util.concurrent.CompletableFuture<Channel> dialStreams(String selfId, ClusterView.Relay peer,
             byte[] secret, EventLoopGroup group, java.util.function.Consumer<Channel> init, ClusterCounters counters) {
         java.util.concurrent.CompletableFuture<Channel> done = new java.util.concurrent.CompletableFuture<>();
-        SslContext ssl;
+        byte[] mac = LinkFrames.mac(secret, selfId, peer.id());
+        Bootstrap b;
         try {
-            ssl = TlsProvider.tls13(SslContextBuilder.forClient()).trustManager(new PinTrust(peer.pin())).build();
+            b = pinnedBootstrap(group, peer, (ch, tls) -> {
+                init.accept(ch);
+                tls.handshakeFuture().addListener(hs -> {
+                    if (!hs.isSuccess()) {
+                        failStreams(ch, hs.cause(), done, counters);
+                        return;
+                    }
+                    ch.writeAndFlush(LinkFrames.auth(ch.alloc(), LinkFrames.STREAMS, selfId, mac)).addListener(w -> {
+                        if (w.isSuccess()) {
+                            counters.streamLinksOpened.increment();
+                            log.info("relay stream link to {} ({}:{}) up", peer.id(), peer.host(), peer.port());
+                            done.complete(ch);
+                        } else {
+                            failStreams(ch, w.cause(), done, counters);
+                        }
+                    });
+                });
+            });
         } catch (SSLException e) {
             counters.streamLinksFailed.increment();
             done.completeExceptionally(e);
             return done;
         }
-        byte[] mac = LinkFrames.mac(secret, selfId, peer.id());
-        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024))
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        SslHandler tls = ssl.newHandler(ch.alloc(), peer.host(), peer.port());
-                        ch.pipeline().addLast("tls", tls);
-                        init.accept(ch);
-                        tls.handshakeFuture().addListener(hs -> {
-                            if (!hs.isSuccess()) {
-                                fail(ch, hs.cause());
-                                return;
-                            }
-                            ch.writeAndFlush(LinkFrames.auth(ch.alloc(), LinkFrames.STREAMS, selfId, mac)).addListener(w -> {
-                                if (w.isSuccess()) {
-                                    counters.streamLinksOpened.increment();
-                                    log.info("relay stream link to {} ({}:{}) up", peer.id(), peer.host(), peer.port());
-                                    done.complete(ch);
-                                } else {
-                                    fail(ch, w.cause());
-                                }
-                            });
-                        });
-                    }
-
-                    private void fail(Channel ch, Throwable cause) {
-                        ch.close();
-                        if (done.completeExceptionally(cause)) {
-                            counters.streamLinksFailed.increment();
-                        }
-                    }
-                });
         ChannelFuture f = b.connect(peer.host(), peer.port());
         f.addListener(c -> {
             if (!c.isSuccess() && done.completeExceptionally(c.cause())) {
@@ -180,6 +152,35 @@ final class LinkClient implements AutoCloseable {
             }
         });
         return done;
+    }
+
+    private static void failStreams(Channel ch, Throwable cause, java.util.concurrent.CompletableFuture<Channel> done,
+            ClusterCounters counters) {
+        ch.close();
+        if (done.completeExceptionally(cause)) {
+            counters.streamLinksFailed.increment();
+        }
+    }
+
+    /**
+     * A client bootstrap to {@code peer}'s link listener: TLS 1.3 pinned to the certificate it published in etcd, the
+     * link's socket options; {@code afterTls} adds what follows the TLS handler.
+     */
+    private static Bootstrap pinnedBootstrap(EventLoopGroup group, ClusterView.Relay peer,
+            java.util.function.BiConsumer<SocketChannel, SslHandler> afterTls) throws SSLException {
+        SslContext ssl = TlsProvider.tls13(SslContextBuilder.forClient()).trustManager(new PinTrust(peer.pin())).build();
+        return new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        SslHandler tls = ssl.newHandler(ch.alloc(), peer.host(), peer.port());
+                        ch.pipeline().addLast("tls", tls);
+                        afterTls.accept(ch, tls);
+                    }
+                });
     }
 
     boolean isUp() {
