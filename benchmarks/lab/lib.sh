@@ -4,6 +4,18 @@
 
 log() { printf '%s\n' "$*" >&2; }
 
+# need_tools CMD:PACKAGE...: installs (apt) the Debian packages of the commands that are missing
+need_tools() {
+  local pair need=()
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+  done
+  ((${#need[@]})) || return 0
+  log "installing: ${need[*]}"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+}
+
 # wait_for WHAT SECONDS CMD...: polls CMD every 0.2 s, fails after SECONDS
 wait_for() {
   local what=$1 secs=$2; shift 2

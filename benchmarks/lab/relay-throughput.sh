@@ -60,15 +60,7 @@ in_ns() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
 
 # ------------------------------------------------------------------------------------------------ set-up
 [ "$(id -u)" = 0 ] || { log "relay-throughput.sh: needs root (network namespaces, TUN)"; exit 1; }
-need=()
-for pair in ip:iproute2 ping:iputils-ping iperf3:iperf3 iptables:iptables wg:wireguard-tools mvn:maven; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
-done
-if ((${#need[@]})); then
-  log "installing: ${need[*]}"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
-fi
+need_tools ip:iproute2 ping:iputils-ping iperf3:iperf3 iptables:iptables wg:wireguard-tools mvn:maven
 mkdir -p /run/gridmesh-lab && echo "$$ $(awk '{print $22}' "/proc/$$/stat")" >"/run/gridmesh-lab/$P"
 JAVA="$("$GRIDMESH" --launcher-java-home)/bin/java"
 if [ -n "${GRIDMESH_LIB:-}" ]; then   # jars of another build (e.g. a before/after comparison)

@@ -59,15 +59,7 @@ stop_all() {
 
 # ------------------------------------------------------------------------------------------------ set-up
 [ "$(id -u)" = 0 ] || { log "throughput.sh: needs root (network namespaces, TUN)"; exit 1; }
-need=()
-for pair in ip:iproute2 ping:iputils-ping iperf3:iperf3 wireguard-go:wireguard-go wg:wireguard-tools mvn:maven; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
-done
-if ((${#need[@]})); then
-  log "installing: ${need[*]}"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
-fi
+need_tools ip:iproute2 ping:iputils-ping iperf3:iperf3 wireguard-go:wireguard-go wg:wireguard-tools mvn:maven
 mkdir -p /run/gridmesh-lab && echo "$$ $(awk '{print $22}' "/proc/$$/stat")" >"/run/gridmesh-lab/$P"
 log "building gridmesh if needed: $("$GRIDMESH" --version)"
 
