@@ -16,6 +16,9 @@ public final class Main {
         if (args.length > 0 && args[0].equals("ssh")) { // runs the system ssh: no picocli, no logging setup either
             System.exit(dev.gridmesh.cli.tunnel.SshCommand.fast(args));
         }
+        if (args.length > 0 && args[0].equals("tunnel-daemon")) { // hidden: the per-user tunnel helper
+            System.exit(dev.gridmesh.cli.tunnel.TunnelHelper.main(args));
+        }
         Logging.init(System.getenv());
         System.exit(GridmeshCommand.run(args));
     }

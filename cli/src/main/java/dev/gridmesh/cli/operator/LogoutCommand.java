@@ -31,6 +31,9 @@ public final class LogoutCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
+        // the tunnel helper may route over this agent's mesh: it stops (open sessions run on; the next tunnel
+        // starts a fresh one)
+        dev.gridmesh.cli.tunnel.TunnelHelper.stop(dev.gridmesh.cli.tunnel.Credentials.configDir());
         if (!Files.isDirectory(stateDir)) {
             throw new CliException("logout", "no state dir " + stateDir + " (nothing to forget)");
         }

@@ -10,7 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code gridmesh login}: checks the token against the relay (pinned TLS) and keeps the credentials (0600). */
+/**
+ * {@code gridmesh login}: checks the token against the relay (pinned TLS) and keeps the credentials (0600); stops a
+ * running tunnel helper ({@link TunnelHelper}), which would still use the old ones.
+ */
 @Command(name = "login", mixinStandardHelpOptions = true,
         description = {"Log in to a relay for tunnels (gridmesh tunnel/ssh/forward); no agent needed.",
                 "Credentials go to $XDG_CONFIG_HOME/gridmesh/credentials or ~/.config/gridmesh/credentials (mode 0600)."})
@@ -47,6 +50,7 @@ public final class LoginCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new CliException("login", "cannot save credentials in " + dir + ": " + e.getMessage(), e);
         }
+        TunnelHelper.stop(dir); // new credentials: the next tunnel starts a helper that uses them
         long n = nodes.lines().filter(l -> !l.isBlank()).count();
         PrintWriter out = spec.commandLine().getOut();
         out.println("logged in to relay " + c.server() + "; " + n + " node(s) reachable (gridmesh ssh-config lists them)");

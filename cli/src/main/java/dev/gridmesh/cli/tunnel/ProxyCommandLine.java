@@ -23,8 +23,15 @@ final class ProxyCommandLine {
         return get(null, null);
     }
 
-    /** {@code via} and {@code stateDir} go onto the line only when given (null: the tunnel command's defaults). */
+    /**
+     * {@code via} and {@code stateDir} go onto the line only when given (null: the tunnel command's defaults). Run
+     * by the bash launcher with the tunnel helper enabled ({@link TunnelHelper#wanted}): the launcher's own line
+     * ({@link #forLauncher}), whose fast path reaches the helper without a JVM start; else this JVM's java line.
+     */
     static String get(String via, String stateDir) {
+        if (TunnelHelper.wanted(System.getenv())) {
+            return forLauncher(System.getenv(TunnelHelper.LAUNCHER_ENV), via, stateDir);
+        }
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String cp = System.getProperty("java.class.path");
         List<String> parts = new ArrayList<>(List.of(java, "-Xshare:auto"));
@@ -49,16 +56,40 @@ final class ProxyCommandLine {
     }
 
     /**
+     * {@code 'LAUNCHER' tunnel [--via V] [--state-dir DIR] %h %p}: what the bash launcher's {@code gridmesh ssh}
+     * fast path builds too, word for word (LauncherFastPathTest compares them).
+     */
+    static String forLauncher(String launcher, String via, String stateDir) {
+        List<String> parts = new ArrayList<>(List.of(launcher, "tunnel"));
+        if (via != null) {
+            parts.addAll(List.of("--via", via));
+        }
+        if (stateDir != null) {
+            parts.addAll(List.of("--state-dir", stateDir));
+        }
+        StringBuilder b = new StringBuilder();
+        for (String p : parts) {
+            b.append(quote(p)).append(' ');
+        }
+        return b.append("%h %p").toString();
+    }
+
+    /** {@code $XDG_CACHE_HOME/gridmesh}, else {@code $HOME/.cache/gridmesh}. */
+    static Path cacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        String home = System.getenv("HOME");
+        Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+                : Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".cache");
+        return cache.resolve("gridmesh");
+    }
+
+    /**
      * {@code CACHE/gridmesh/tunnel-HASH.jsa}, HASH over the java binary and class path (two installs never fight
      * over one archive; a rebuilt jar at the same path is noticed by the JVM itself, which re-creates the archive).
      * CACHE is {@code $XDG_CACHE_HOME}, else {@code $HOME/.cache}. Null when that directory cannot be made.
      */
     static Path cdsArchive(String java, String classPath) {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        String home = System.getenv("HOME");
-        Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg)
-                : Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".cache");
-        Path dir = cache.resolve("gridmesh");
+        Path dir = cacheDir();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

@@ -81,6 +81,9 @@ public final class SshCommand implements Callable<Integer> {
         if (first >= args.size()) {
             throw new CliException("ssh", "missing NODE (usage: " + USAGE + ")");
         }
+        if (TunnelHelper.wanted(System.getenv())) {
+            TunnelHelper.ensureStarted(Credentials.configDir()); // the ProxyCommand below is the launcher's fast path
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add("ssh");
         cmd.add("-o");

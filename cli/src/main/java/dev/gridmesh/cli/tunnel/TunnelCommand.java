@@ -20,8 +20,9 @@ import picocli.CommandLine.Parameters;
  * NODE's PORT, the OpenSSH {@code ProxyCommand gridmesh tunnel %h %p} form. When the local agent (DIR/agent.sock)
  * has NODE as an online peer, a TCP connection to its overlay IP:PORT over the mesh ({@link MeshRoute}); else a
  * stream through the relay to NODE's 127.0.0.1:PORT. Stdin EOF half-closes; the remote EOF closes stdout and exits
- * 0; a refusal prints one line and exits 1. {@code Main} runs {@link #fast} without picocli or logging setup: every
- * ssh connection starts a JVM here.
+ * 0; a refusal prints one line and exits 1. {@code Main} runs {@link #fast} without picocli or logging setup.
+ * Run by the bash launcher (which found no tunnel helper), it also starts the per-user {@link TunnelHelper} in
+ * the background, so the next connection takes the launcher's fast path without a JVM start.
  */
 @Command(name = "tunnel", mixinStandardHelpOptions = true,
         description = {"Join stdin/stdout to NODE's TCP PORT: over the mesh when this machine's agent has NODE as a",
@@ -96,6 +97,9 @@ public final class TunnelCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             err.println("gridmesh: tunnel: " + node + " " + portText + ": " + e.getMessage());
             return 2;
+        }
+        if (TunnelHelper.wanted(System.getenv())) {
+            TunnelHelper.ensureStarted(configDir); // for the launcher's fast path next time; this one runs here
         }
         InputStream in = new FileInputStream(FileDescriptor.in);
         OutputStream out = new FileOutputStream(FileDescriptor.out);
