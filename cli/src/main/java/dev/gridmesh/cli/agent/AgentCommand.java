@@ -88,6 +88,11 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Local TCP port engineers may reach through relay tunnels (repeatable; default: 22).")
     java.util.List<Integer> allowPorts;
 
+    @Option(names = "--no-tun-offload", description = "Read and write the TUN device one packet at a time (no"
+            + " IFF_VNET_HDR TSO/checksum offload; also GRIDMESH_TUN_OFFLOAD=off). Default: offloads when the kernel"
+            + " has them.")
+    boolean noTunOffload;
+
     @picocli.CommandLine.Mixin PathFlags pathFlags;
 
     private final DataPlaneOptions dataPlaneOptions;
@@ -228,7 +233,7 @@ public final class AgentCommand implements Callable<Integer> {
             throw new CliException("--tun", tun + " (expected: 1-15 characters)");
         }
         try {
-            return new AgentConfig(stateDir, ControlConfig.of(host, port, t, name).withAlternates(servers.subList(1, servers.size())), token, tun, mtu, dataPlaneOptions);
+            return new AgentConfig(stateDir, ControlConfig.of(host, port, t, name).withAlternates(servers.subList(1, servers.size())), token, tun, mtu, dataPlaneOptions.withoutTunOffloads(noTunOffload));
         } catch (IllegalArgumentException e) {
             throw new CliException("agent", e.getMessage(), e);
         }

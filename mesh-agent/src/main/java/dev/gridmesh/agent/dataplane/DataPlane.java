@@ -10,6 +10,8 @@ import dev.gridmesh.agent.route.NetConfigException;
 import dev.gridmesh.agent.tun.PacketBatch;
 import dev.gridmesh.agent.tun.TunDevice;
 import dev.gridmesh.agent.tun.TunException;
+import dev.gridmesh.agent.tun.offload.Coalescer;
+import dev.gridmesh.agent.tun.offload.OffloadDrop;
 import dev.gridmesh.crypto.NodePublicKey;
 import dev.gridmesh.protocol.net.IpPrefix;
 import dev.gridmesh.protocol.wg.Action;
@@ -73,6 +75,8 @@ public final class DataPlane implements AutoCloseable {
     static final long MAX_BACKPRESSURE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** Bound of the queue of relayed datagrams waiting for the event loop. */
     static final int RELAYED_QUEUE = 4096;
+    /** With TUN offloads: TCP super-packets (64 KiB buffers) being built at once during one burst. */
+    static final int TUN_COALESCE_FLOWS = 16;
 
     private final DataPlaneConfig config;
     private final DataPlaneOptions options;
@@ -103,6 +107,9 @@ public final class DataPlane implements AutoCloseable {
     private final ByteBuffer outsideSrc;
     private final ByteBuffer outsideDst;
     private boolean needsFlush;
+    /** With TUN offloads: the burst's decrypted packets, coalesced per TCP flow, written at the burst's end. */
+    private final Coalescer tunCoalescer;
+    private final Coalescer.FrameSink tunFrameSink = this::writeTunFrame;
 
     private DataPlane(DataPlaneConfig config, DataPlaneOptions options, WgEngine engine, TunDevice tun,
             InterfaceConfigurator netconf) {
@@ -115,6 +122,7 @@ public final class DataPlane implements AutoCloseable {
         this.outsideSrc = ByteBuffer.allocateDirect(slot);
         this.outsideDst = ByteBuffer.allocateDirect(slot);
         this.demux = new OutsideDemuxHandler(receiver, (from, content) -> drop(IoDrop.NOT_WIREGUARD));
+        this.tunCoalescer = tun.offloads() ? new Coalescer(TUN_COALESCE_FLOWS, TUN_BATCH, slot) : null;
     }
 
     /** Brings the interface up on this host: real TUN, {@code ip} configuration, UDP socket. */
@@ -228,6 +236,14 @@ public final class DataPlane implements AutoCloseable {
             long v = ioDrops.get(d.ordinal());
             if (v > 0) {
                 drops.put("io." + d.name(), v);
+            }
+        }
+        Map<String, Long> tunCounters = tun.counters();
+        for (OffloadDrop d : OffloadDrop.values()) {
+            long v = tunCounters.getOrDefault(d.name(), 0L)
+                    + (tunCoalescer == null ? 0 : tunCoalescer.drops(d));
+            if (v > 0) {
+                drops.put("tun." + d.name(), v);
             }
         }
         return new DataPlaneStatus(tun.name(), engine.publicKey(), listenPort(), config.addresses(), config.mtu(),
@@ -539,15 +555,7 @@ public final class DataPlane implements AutoCloseable {
         outsideDst.clear();
         Action a = engine.decapsulate(from, outsideSrc, outsideDst, System.nanoTime(), outsideResult);
         switch (a) {
-            case WRITE_TUN -> {
-                try {
-                    if (!tun.write(outsideDst)) {
-                        drop(IoDrop.TUN_WRITE_FAILED);
-                    }
-                } catch (IOException e) {
-                    drop(IoDrop.TUN_WRITE_FAILED);
-                }
-            }
+            case WRITE_TUN -> writeTun(outsideDst);
             case SEND -> sendFromEventLoop(outsideResult.peer,
                     outsideResult.endpoint != null ? outsideResult.endpoint : from, outsideDst);
             case NONE, DROP -> {
@@ -578,7 +586,46 @@ public final class DataPlane implements AutoCloseable {
         needsFlush = true;
     }
 
+    /** One decrypted packet to TUN: now, or with offloads into the burst's coalescer (see {@link #flushTun}). */
+    private void writeTun(ByteBuffer packet) {
+        Coalescer c = tunCoalescer;
+        if (c == null) {
+            try {
+                if (!tun.write(packet)) {
+                    drop(IoDrop.TUN_WRITE_FAILED);
+                }
+            } catch (IOException e) {
+                drop(IoDrop.TUN_WRITE_FAILED);
+            }
+            return;
+        }
+        if (!c.add(packet)) {
+            flushTun();
+            c.add(packet);
+        }
+    }
+
+    /** Writes what the coalescer holds: one frame per TCP super-packet or other packet. Event loop. */
+    private void flushTun() {
+        Coalescer c = tunCoalescer;
+        if (c != null && !c.isEmpty()) {
+            c.flush(tunFrameSink);
+        }
+    }
+
+    private void writeTunFrame(ByteBuffer frame, int packets) {
+        try {
+            if (!tun.writeFrame(frame)) {
+                drop(IoDrop.TUN_WRITE_FAILED, packets);
+            }
+        } catch (IOException | RuntimeException e) {
+            drop(IoDrop.TUN_WRITE_FAILED, packets);
+        }
+    }
+
+    /** Ends a burst: TUN writes (coalesced), then the engine's queued datagrams, then one UDP flush. */
     private void flushAndDrain() {
+        flushTun();
         Transmit t;
         while ((t = engine.pollTransmit()) != null) {
             sendFromEventLoop(t.peer(), t.endpoint(), ByteBuffer.wrap(t.datagram()));

@@ -29,9 +29,24 @@ public record DataPlaneOptions(TunOpener tunOpener, CommandRunner commandRunner,
         this(tunOpener, commandRunner, bindAddress, allowEpoll, udpGso, true);
     }
 
+    /** The real TUN device, with TUN offloads when the kernel has them (see {@link LinuxTunDevice#open(String)}). */
+    public static final TunOpener SYSTEM_TUN = LinuxTunDevice::open;
+
     /** Real TUN, real {@code ip}, wildcard bind, epoll, GSO and GRO when available. */
     public static DataPlaneOptions system() {
-        return new DataPlaneOptions(LinuxTunDevice::open, new ProcessCommandRunner(), null, true, true, true);
+        return new DataPlaneOptions(SYSTEM_TUN, new ProcessCommandRunner(), null, true, true, true);
+    }
+
+    /**
+     * With TUN offloads ({@code IFF_VNET_HDR}, TSO/checksum offload) turned off when {@code off}; only changes the
+     * real TUN opener ({@link #SYSTEM_TUN}), fakes are kept.
+     */
+    public DataPlaneOptions withoutTunOffloads(boolean off) {
+        if (!off || tunOpener != SYSTEM_TUN) {
+            return this;
+        }
+        return new DataPlaneOptions(name -> LinuxTunDevice.open(name, false), commandRunner, bindAddress, allowEpoll,
+                udpGso, udpGro);
     }
 
     /** A given TUN (usually a fake), no OS configuration, UDP on loopback. */

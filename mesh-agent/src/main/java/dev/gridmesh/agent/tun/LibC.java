@@ -33,6 +33,13 @@ final class LibC {
     static final long TUNSETIFF = 0x400454caL;
     static final short IFF_TUN = 0x0001;
     static final short IFF_NO_PI = 0x1000;
+    /** Every read and write starts with a {@code struct virtio_net_hdr}. */
+    static final short IFF_VNET_HDR = 0x4000;
+    /** {@code _IOW('T', 208, unsigned int)}: which offloads the kernel may hand us. */
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    static final int TUN_F_TSO6 = 0x04;
     /** {@code sizeof(struct ifreq)} on Linux. */
     static final int IFREQ_SIZE = 40;
     static final int IFNAMSIZ = 16;
@@ -48,7 +55,11 @@ final class LibC {
 
     static native int ioctl(int fd, long request, byte[] ifreq);
 
+    static native int ioctl(int fd, long request, long arg);
+
     static native long read(int fd, long buf, long count);
+
+    static native long writev(int fd, long iov, int iovcnt);
 
     static native long write(int fd, long buf, long count);
 

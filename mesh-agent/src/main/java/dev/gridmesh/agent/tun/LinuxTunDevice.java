@@ -9,9 +9,18 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import dev.gridmesh.agent.tun.offload.Coalescer;
+import dev.gridmesh.agent.tun.offload.OffloadDrop;
+import dev.gridmesh.agent.tun.offload.Segmenter;
+import dev.gridmesh.agent.tun.offload.VnetHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Linux TUN device ({@code IFF_TUN | IFF_NO_PI}) opened through {@code /dev/net/tun}. The fd is non-blocking:
@@ -19,9 +28,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * an eventfd, which {@link #close()} signals. close() waits for the reader and writers to leave before it closes the
  * fd, so a racing read can never land on a reused descriptor. Closing the fd removes the interface (it is not
  * persistent), along with its addresses and routes.
+ * <p>
+ * Offloads ({@link #open(String, boolean)} with true; {@link #open(String)} unless the environment variable
+ * {@code GRIDMESH_TUN_OFFLOAD} is {@code off}): the device is opened with {@code IFF_VNET_HDR}
+ * and {@code TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)}, so the kernel hands over TCP super-packets of up
+ * to 64 KiB with a partial checksum in one read; {@link #read} cuts them into MTU-sized packets
+ * ({@link Segmenter}), possibly across several calls when one super-packet has more segments than the batch has
+ * room for. {@link #write} prefixes an all-zero header, {@link #writeFrame} writes a coalesced GSO frame. When the
+ * kernel refuses the offloads the device is reopened without them (logged once per process, counted as
+ * {@code OFFLOAD_REFUSED}).
  */
 public final class LinuxTunDevice implements TunDevice {
+    private static final Logger log = LoggerFactory.getLogger(LinuxTunDevice.class);
     private static final Path CLONE_DEVICE = Path.of("/dev/net/tun");
+    private static final AtomicBoolean refusalLogged = new AtomicBoolean();
+    /** One read: a virtio_net_hdr and the largest IP packet. */
+    private static final int FRAME_SIZE = VnetHeader.LENGTH + Coalescer.MAX_PACKET;
 
     private final String name;
     private final int fd;
@@ -38,10 +60,46 @@ public final class LinuxTunDevice implements TunDevice {
     private ByteBuffer lastWriteBuffer;
     private long lastWriteAddress;
 
-    private LinuxTunDevice(String name, int fd, int wakeFd) {
+    // offloads (vnet != null): reader state guarded by readLock, writer state by writeLock
+    private final boolean vnet;
+    private final boolean offloadRefused;
+    private final Segmenter segmenter;
+    private final ByteBuffer frame;
+    private final long frameAddress;
+    /** The frame read last and how many of its packets are handed out (the rest go to the next read). */
+    private int pendingCount;
+    private int pendingNext;
+    /** Two {@code struct iovec}: an all-zero virtio_net_hdr, then the packet. */
+    private final ByteBuffer iov;
+    private final long iovAddress;
+    private final AtomicLong gsoFramesRead = new AtomicLong();
+    private final AtomicLong gsoFramesWritten = new AtomicLong();
+    private final ByteBuffer zeroHeader;
+
+    private LinuxTunDevice(String name, int fd, int wakeFd, boolean vnet, boolean offloadRefused) {
         this.name = name;
         this.fd = fd;
         this.wakeFd = wakeFd;
+        this.vnet = vnet;
+        this.offloadRefused = offloadRefused;
+        if (vnet) {
+            segmenter = new Segmenter();
+            frame = ByteBuffer.allocateDirect(FRAME_SIZE);
+            frameAddress = address(frame);
+            ByteBuffer zero = ByteBuffer.allocateDirect(VnetHeader.LENGTH);
+            iov = ByteBuffer.allocateDirect(32).order(ByteOrder.nativeOrder());
+            iov.putLong(0, address(zero)).putLong(8, VnetHeader.LENGTH);
+            iovAddress = address(iov);
+            // keep the zero header reachable: it is referenced from iov only by address
+            this.zeroHeader = zero;
+        } else {
+            segmenter = null;
+            frame = null;
+            frameAddress = 0;
+            iov = null;
+            iovAddress = 0;
+            this.zeroHeader = null;
+        }
         this.pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
         pollFds.putInt(0, fd).putShort(4, LibC.POLLIN).putInt(8, wakeFd).putShort(12, LibC.POLLIN);
         this.pollFdsAddress = address(pollFds);
@@ -57,6 +115,37 @@ public final class LinuxTunDevice implements TunDevice {
      * @throws TunException naming the missing privilege, the missing module, or a name clash
      */
     public static LinuxTunDevice open(String name) throws TunException {
+        return open(name, offloadsByDefault());
+    }
+
+    /** Offloads unless the environment says {@code GRIDMESH_TUN_OFFLOAD=off} (for A/B runs of the same build). */
+    public static boolean offloadsByDefault() {
+        return !"off".equalsIgnoreCase(System.getenv("GRIDMESH_TUN_OFFLOAD"));
+    }
+
+    /**
+     * Like {@link #open(String)}, with TUN offloads ({@code IFF_VNET_HDR}, TSO and checksum offload) when
+     * {@code offloads} and the kernel accepts them; otherwise one IP packet per read and write.
+     */
+    public static LinuxTunDevice open(String name, boolean offloads) throws TunException {
+        if (!offloads) {
+            return open(name, false, false);
+        }
+        LinuxTunDevice dev = open(name, true, false);
+        int r = LibC.ioctl(dev.fd, LibC.TUNSETOFFLOAD, LibC.TUN_F_CSUM | LibC.TUN_F_TSO4 | LibC.TUN_F_TSO6);
+        if (r == 0) {
+            return dev;
+        }
+        int e = LibC.errno();
+        dev.close(); // removes the interface: reopen it plain
+        if (refusalLogged.compareAndSet(false, true)) {
+            log.info("{}: the kernel refused TUN offloads (TUNSETOFFLOAD: {}); one packet per read and write",
+                    name, strerror(e));
+        }
+        return open(name, false, true);
+    }
+
+    private static LinuxTunDevice open(String name, boolean vnet, boolean offloadRefused) throws TunException {
         validateName(name);
         int fd = LibC.open(CLONE_DEVICE.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         if (fd < 0) {
@@ -72,7 +161,7 @@ public final class LinuxTunDevice implements TunDevice {
         byte[] ifreq = new byte[LibC.IFREQ_SIZE];
         byte[] n = name.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(n, 0, ifreq, 0, n.length);
-        short flags = (short) (LibC.IFF_TUN | LibC.IFF_NO_PI);
+        short flags = (short) (LibC.IFF_TUN | LibC.IFF_NO_PI | (vnet ? LibC.IFF_VNET_HDR : 0));
         ByteBuffer.wrap(ifreq).order(ByteOrder.nativeOrder()).putShort(LibC.IFNAMSIZ, flags);
         if (LibC.ioctl(fd, LibC.TUNSETIFF, ifreq) < 0) {
             int e = LibC.errno();
@@ -97,7 +186,7 @@ public final class LinuxTunDevice implements TunDevice {
             LibC.close(fd);
             throw new TunException("creating TUN " + name + ": eventfd: " + strerror(e));
         }
-        return new LinuxTunDevice(actual, fd, wake);
+        return new LinuxTunDevice(actual, fd, wake, vnet, offloadRefused);
     }
 
     /** Whether a TUN device could be opened here at all (the clone device exists). */
@@ -126,6 +215,9 @@ public final class LinuxTunDevice implements TunDevice {
 
     @Override
     public int read(PacketBatch batch) throws IOException {
+        if (vnet) {
+            return readFrames(batch);
+        }
         readLock.lock();
         try {
             int capacity = batch.capacity();
@@ -175,6 +267,138 @@ public final class LinuxTunDevice implements TunDevice {
         }
     }
 
+    /** {@link #read} with offloads: frames into {@link #frame}, cut into the batch by the segmenter. */
+    private int readFrames(PacketBatch batch) throws IOException {
+        readLock.lock();
+        try {
+            int capacity = batch.capacity();
+            int maxPacket = batch.bufferSize() - 1; // a full buffer reads as "too big" downstream
+            while (true) {
+                if (closed.get()) {
+                    batch.setCount(0);
+                    return -1;
+                }
+                int n = drainPending(batch, 0);
+                while (n < capacity) {
+                    long r = LibC.read(fd, frameAddress, FRAME_SIZE);
+                    if (r > 0) {
+                        frame.clear().limit((int) r);
+                        pendingCount = segmenter.begin(frame, maxPacket);
+                        pendingNext = 0;
+                        if (pendingCount > 1 || frame.get(1) != 0) {
+                            gsoFramesRead.incrementAndGet();
+                        }
+                        n = drainPending(batch, n);
+                        continue;
+                    }
+                    if (r == 0) {
+                        continue;
+                    }
+                    int e = LibC.errno();
+                    if (e == LibC.EAGAIN) {
+                        break;
+                    }
+                    if (e == LibC.EINTR) {
+                        continue;
+                    }
+                    if (closed.get()) {
+                        batch.setCount(0);
+                        return -1;
+                    }
+                    throw new IOException("read from TUN " + name + ": " + strerror(e));
+                }
+                if (n > 0) {
+                    batch.setCount(n);
+                    return n;
+                }
+                if (LibC.poll(pollFdsAddress, 2, -1) < 0) {
+                    int e = LibC.errno();
+                    if (e != LibC.EINTR) {
+                        throw new IOException("poll on TUN " + name + ": " + strerror(e));
+                    }
+                }
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    private int drainPending(PacketBatch batch, int n) {
+        while (pendingNext < pendingCount && n < batch.capacity()) {
+            segmenter.emit(pendingNext++, batch.get(n++));
+        }
+        return n;
+    }
+
+    @Override
+    public boolean offloads() {
+        return vnet;
+    }
+
+    @Override
+    public boolean writeFrame(ByteBuffer frame) throws IOException {
+        if (!vnet) {
+            throw new UnsupportedOperationException(this + " has no offloads");
+        }
+        if (!frame.isDirect()) {
+            throw new IllegalArgumentException("TUN writes need a direct buffer");
+        }
+        writeLock.lock();
+        try {
+            if (closed.get()) {
+                throw new ClosedChannelException();
+            }
+            long base = address(frame) + frame.position();
+            int len = frame.remaining();
+            if (len > 1 && frame.get(frame.position() + 1) != 0) {
+                gsoFramesWritten.incrementAndGet();
+            }
+            return writeRetrying(base, len, false);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new TreeMap<>();
+        if (offloadRefused) {
+            m.put("OFFLOAD_REFUSED", 1L);
+        }
+        if (vnet) {
+            m.put("GSO_FRAMES_READ", gsoFramesRead.get());
+            m.put("GSO_FRAMES_WRITTEN", gsoFramesWritten.get());
+            for (OffloadDrop d : OffloadDrop.values()) {
+                long v = segmenter.drops(d);
+                if (v > 0) {
+                    m.put(d.name(), v);
+                }
+            }
+        }
+        return m;
+    }
+
+    /** One write(2) of {@code len} bytes at {@code base}, or a writev(2) of the zero header and them. */
+    private boolean writeRetrying(long base, int len, boolean withZeroHeader) throws IOException {
+        if (withZeroHeader) {
+            iov.putLong(16, base).putLong(24, len);
+        }
+        while (true) {
+            long r = withZeroHeader ? LibC.writev(fd, iovAddress, 2) : LibC.write(fd, base, len);
+            if (r >= 0) {
+                return r == (withZeroHeader ? len + VnetHeader.LENGTH : len);
+            }
+            int e = LibC.errno();
+            if (e == LibC.EINTR) {
+                continue;
+            }
+            if (e == LibC.EBADF || e == 77 /* EBADFD: interface deleted under us */) {
+                throw new IOException("write to TUN " + name + ": " + strerror(e));
+            }
+            return false; // EIO (link down), EINVAL (not an IP packet), EAGAIN, ENOBUFS...
+        }
+    }
+
     @Override
     public boolean write(ByteBuffer packet) throws IOException {
         writeLock.lock();
@@ -193,21 +417,7 @@ public final class LinuxTunDevice implements TunDevice {
                 lastWriteBuffer = packet;
                 lastWriteAddress = base;
             }
-            int len = packet.remaining();
-            while (true) {
-                long r = LibC.write(fd, base + packet.position(), len);
-                if (r >= 0) {
-                    return r == len;
-                }
-                int e = LibC.errno();
-                if (e == LibC.EINTR) {
-                    continue;
-                }
-                if (e == LibC.EBADF || e == 77 /* EBADFD: interface deleted under us */) {
-                    throw new IOException("write to TUN " + name + ": " + strerror(e));
-                }
-                return false; // EIO (link down), EINVAL (not an IP packet), EAGAIN, ENOBUFS...
-            }
+            return writeRetrying(base + packet.position(), packet.remaining(), vnet);
         } finally {
             writeLock.unlock();
         }

@@ -2,6 +2,7 @@ package dev.gridmesh.agent.tun;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Map;
 
 /**
  * A layer-3 tunnel device carrying raw IPv4/IPv6 packets (no packet-information header). Reads happen on one
@@ -25,6 +26,31 @@ public interface TunDevice extends AutoCloseable {
      * is unusable (closed).
      */
     boolean write(ByteBuffer packet) throws IOException;
+
+    /**
+     * Whether the device runs with TUN offloads ({@code IFF_VNET_HDR}): {@link #read} still returns plain IP packets
+     * (super-packets already cut), and {@link #writeFrame} takes coalesced frames.
+     */
+    default boolean offloads() {
+        return false;
+    }
+
+    /**
+     * Writes one frame: a {@code virtio_net_hdr} then an IP packet, possibly a TCP super-packet
+     * ({@code frame}'s position..limit; a direct buffer). Only when {@link #offloads()}. Returns false when the
+     * kernel refused it (counted by the caller); throws only when the device is unusable.
+     */
+    default boolean writeFrame(ByteBuffer frame) throws IOException {
+        throw new UnsupportedOperationException(this + " has no offloads");
+    }
+
+    /**
+     * The device's own counters by stable name (offload drops by reason, GSO frames read and written, whether
+     * offloads were refused); empty when it has none. Any thread.
+     */
+    default Map<String, Long> counters() {
+        return Map.of();
+    }
 
     /** Idempotent. */
     @Override

@@ -58,6 +58,24 @@ class LinuxTunDeviceTest {
     }
 
     @Test
+    void opensWithOffloadsUnlessAskedNotTo() throws Exception {
+        requireRoot();
+        String name = uniqueName();
+        try (LinuxTunDevice tun = LinuxTunDevice.open(name, true)) {
+            // kernels since 2.6.27 take IFF_VNET_HDR + TUNSETOFFLOAD(CSUM|TSO4|TSO6); a refusal would fall back
+            assertThat(tun.offloads()).isTrue();
+            assertThat(tun.counters()).containsEntry("GSO_FRAMES_READ", 0L).doesNotContainKey("OFFLOAD_REFUSED");
+            assertThat(Files.readString(Path.of("/sys/class/net", name, "tun_flags")).trim())
+                    .isEqualTo("0x5001"); // IFF_TUN | IFF_NO_PI | IFF_VNET_HDR
+        }
+        try (LinuxTunDevice tun = LinuxTunDevice.open(name, false)) {
+            assertThat(tun.offloads()).isFalse();
+            assertThat(tun.counters()).isEmpty();
+            assertThat(Files.readString(Path.of("/sys/class/net", name, "tun_flags")).trim()).isEqualTo("0x1001");
+        }
+    }
+
+    @Test
     void secondOpenOfTheSameNameIsBusy() throws Exception {
         requireRoot();
         String name = uniqueName();
