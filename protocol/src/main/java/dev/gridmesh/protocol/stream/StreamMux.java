@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The tunnel streams of one connection, without I/O. Fed with the peer's stream frames ({@link #receive},
@@ -30,7 +31,11 @@ import java.util.Objects;
  * <b>Flow control</b>: every stream starts with {@link #INITIAL_WINDOW} bytes of credit each way; the receiver
  * returns credit with WINDOW_UPDATE after its caller reports bytes as consumed (at least a quarter window at a time),
  * so a stream whose reader stalls holds at most one window of memory at each hop. DATA beyond the window resets the
- * stream (FLOW_CONTROL); its neighbours are not touched.
+ * stream (FLOW_CONTROL); its neighbours are not touched. A receiver built with a larger {@code recvWindow} grants the
+ * difference as one WINDOW_UPDATE as soon as the stream is accepted (the acceptor right after its accept, the opener
+ * on receiving it), so both ends still start from the same {@link #INITIAL_WINDOW} and a peer that predates the
+ * option needs no change: this is how an end point lets more bytes be in flight towards it (bandwidth-delay
+ * product) without the relay, which keeps the initial window, holding more per stream.
  *
  * <p><b>Scheduling</b>: small frames (open, accept, window updates, resets) leave first, in order; stream data leaves
  * round-robin, at most {@link #QUANTUM} bytes per stream per turn, so a bulk stream cannot hold up an interactive one.
@@ -45,18 +50,25 @@ import java.util.Objects;
 public final class StreamMux<B> {
     /** Credit each direction of a new stream starts with (both ends assume it). */
     public static final int INITIAL_WINDOW = 256 * 1024;
-    /** Largest DATA payload and the round-robin quantum. */
+    /**
+     * Largest DATA payload and the round-robin quantum. Not shortened to make header + payload one 16 KiB TLS record:
+     * the Netty edges flush several frames at once and the TLS layer cuts full records across them, while a shorter
+     * quantum would split every 16 KiB socket read into a full frame and a 12-byte one. (The blocking JDK client,
+     * which writes one frame per record, sends 16 KiB - 12 itself.)
+     */
     public static final int QUANTUM = 16 * 1024;
     /** Longest reset reason sent or kept, in UTF-8 bytes. */
     public static final int MAX_REASON = 200;
     public static final int DEFAULT_MAX_STREAMS = 1024;
-    private static final int UPDATE_THRESHOLD = INITIAL_WINDOW / 4;
     private static final byte[] EMPTY = new byte[0];
 
     private final BufferOps<B> ops;
     private final boolean opener;
     private final int maxStreams;
     private final int sendQueueLimit;
+    private final int recvWindow;
+    private final int updateThreshold;
+    private final Consumer<StreamDrop> onDrop;
     private final Map<Long, S<B>> streams = new HashMap<>();
     private final ArrayDeque<Transmit<B>> urgent = new ArrayDeque<>();
     private final ArrayDeque<S<B>> ready = new ArrayDeque<>();
@@ -94,6 +106,16 @@ public final class StreamMux<B> {
      * @param sendQueueLimit bytes queued per stream before {@link #send} asks the caller to stop reading
      */
     public StreamMux(BufferOps<B> ops, boolean opener, int maxStreams, int sendQueueLimit) {
+        this(ops, opener, maxStreams, sendQueueLimit, INITIAL_WINDOW, null);
+    }
+
+    /**
+     * @param recvWindow credit this end gives each stream's peer ({@code >= INITIAL_WINDOW}; the excess is granted with
+     *     one WINDOW_UPDATE at accept): the most bytes of one stream that can be buffered here waiting to be consumed
+     * @param onDrop told of every refused frame as it is counted (e.g. the relay's counters), or null
+     */
+    public StreamMux(BufferOps<B> ops, boolean opener, int maxStreams, int sendQueueLimit, int recvWindow,
+            Consumer<StreamDrop> onDrop) {
         this.ops = Objects.requireNonNull(ops, "ops");
         this.opener = opener;
         if (maxStreams < 1) {
@@ -102,8 +124,14 @@ public final class StreamMux<B> {
         if (sendQueueLimit < 1) {
             throw new IllegalArgumentException("sendQueueLimit " + sendQueueLimit + " (expected: >= 1)");
         }
+        if (recvWindow < INITIAL_WINDOW) {
+            throw new IllegalArgumentException("recvWindow " + recvWindow + " (expected: >= " + INITIAL_WINDOW + ")");
+        }
         this.maxStreams = maxStreams;
         this.sendQueueLimit = sendQueueLimit;
+        this.recvWindow = recvWindow;
+        this.updateThreshold = recvWindow / 4;
+        this.onDrop = onDrop;
     }
 
     public StreamMux(BufferOps<B> ops, boolean opener) {
@@ -135,7 +163,23 @@ public final class StreamMux<B> {
         }
         s.accepted = true;
         urgent.add(new Transmit.Frame<>(FrameType.STREAM_OPEN, id, EMPTY));
+        grantExtraWindow(s);
         maybeReady(s);
+    }
+
+    /** Once accepted: the credit beyond {@link #INITIAL_WINDOW} this end allows (see the class comment). */
+    private void grantExtraWindow(S<B> s) {
+        int extra = recvWindow - INITIAL_WINDOW;
+        if (extra > 0) {
+            s.recvAvail += extra;
+            urgent.add(windowUpdate(s.id, extra));
+        }
+    }
+
+    private static <B> Transmit.Frame<B> windowUpdate(long id, long inc) {
+        byte[] p = new byte[4];
+        ByteBuffer.wrap(p).putInt((int) inc);
+        return new Transmit.Frame<>(FrameType.STREAM_WINDOW_UPDATE, id, p);
     }
 
     /**
@@ -200,13 +244,11 @@ public final class StreamMux<B> {
             return;
         }
         s.pendingUpdate += n;
-        if (s.pendingUpdate >= UPDATE_THRESHOLD) {
+        if (s.pendingUpdate >= updateThreshold) {
             long inc = s.pendingUpdate;
             s.pendingUpdate = 0;
             s.recvAvail += inc;
-            byte[] p = new byte[4];
-            ByteBuffer.wrap(p).putInt((int) inc);
-            urgent.add(new Transmit.Frame<>(FrameType.STREAM_WINDOW_UPDATE, id, p));
+            urgent.add(windowUpdate(id, inc));
         }
     }
 
@@ -233,6 +275,7 @@ public final class StreamMux<B> {
                     }
                     s.accepted = true;
                     events.add(new StreamEvent.Accepted<>(id));
+                    grantExtraWindow(s);
                     maybeReady(s);
                     return;
                 }
@@ -441,6 +484,9 @@ public final class StreamMux<B> {
 
     private void drop(StreamDrop d) {
         drops[d.ordinal()]++;
+        if (onDrop != null) {
+            onDrop.accept(d);
+        }
     }
 
     private void finish(S<B> s, ResetCode code, String reason, boolean byPeer) {

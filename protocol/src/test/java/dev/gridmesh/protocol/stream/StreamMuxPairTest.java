@@ -50,6 +50,10 @@ class StreamMuxPairTest {
             mux = new StreamMux<>(OPS, opener);
         }
 
+        End(boolean opener, int recvWindow, java.util.function.Consumer<StreamDrop> drops) {
+            mux = new StreamMux<>(OPS, opener, StreamMux.DEFAULT_MAX_STREAMS, StreamMux.INITIAL_WINDOW, recvWindow, drops);
+        }
+
         void drainEvents() {
             StreamEvent<ByteBuffer> e;
             while ((e = mux.pollEvent()) != null) {
@@ -84,8 +88,8 @@ class StreamMuxPairTest {
         }
     }
 
-    final End a = new End(true);
-    final End b = new End(false);
+    End a = new End(true);
+    End b = new End(false);
     /** Frames in the order they crossed, for scheduling checks. */
     final List<String> wire = new ArrayList<>();
 
@@ -209,6 +213,70 @@ class StreamMuxPairTest {
         }
         assertArrayEquals(data, b.got(id));
         assertEquals(0, b.mux.drops(StreamDrop.FLOW_CONTROL));
+    }
+
+    /** Feeds {@code all} to {@code from} in 64 KiB pieces as an edge would, honouring send()'s answer, and pumps. */
+    void feed(End from, long id, ByteBuffer all) {
+        while (all.hasRemaining() && from.mux.send(id, OPS.take(all, Math.min(65536, all.remaining())))) {
+            pump(10_000);
+        }
+        pump(10_000);
+    }
+
+    @Test
+    void aLargerReceiveWindowIsGrantedOnAcceptBothWays() {
+        int win = 1024 * 1024;
+        a = new End(true, win, null); // the opener (engineer client) takes up to 1 MiB from b
+        b = new End(false, win, null); // the acceptor (agent) takes up to 1 MiB from a
+        a.autoConsume = false;
+        b.autoConsume = false;
+        long id = a.mux.open(new StreamTarget("w", 22));
+        pump(100);
+        assertEquals(win, a.mux.sendWindow(id), "the acceptor's grant arrived with its accept");
+        assertEquals(win, b.mux.sendWindow(id), "the opener granted its extra credit on the accept");
+        feed(a, id, ByteBuffer.wrap(random(3 * win, 2)));
+        feed(b, id, ByteBuffer.wrap(random(3 * win, 3)));
+        assertEquals(win, b.got(id).length, "a -> b: exactly the larger window crosses without credit");
+        assertEquals(win, a.got(id).length, "b -> a: exactly the larger window crosses without credit");
+        assertEquals(0, a.mux.drops(StreamDrop.FLOW_CONTROL) + b.mux.drops(StreamDrop.FLOW_CONTROL));
+        // credit comes back a quarter of the larger window at a time
+        wire.clear();
+        b.mux.consumed(id, win / 4 - 1);
+        pump(100);
+        assertTrue(wire.stream().noneMatch(w -> w.startsWith("STREAM_WINDOW_UPDATE")), wire.toString());
+        b.mux.consumed(id, 1);
+        pump(0);
+        assertEquals(List.of(), wire);
+        pump(1);
+        assertEquals("STREAM_WINDOW_UPDATE" + id, wire.getFirst());
+    }
+
+    @Test
+    void aPeerWithTheInitialWindowInteroperatesWithALargerOne() {
+        int win = 1024 * 1024;
+        b = new End(false, win, null); // a keeps the protocol's initial window (an older end point, or the relay)
+        b.autoConsume = false;
+        a.autoConsume = false;
+        long id = a.mux.open(new StreamTarget("w", 22));
+        pump(100);
+        feed(a, id, ByteBuffer.wrap(random(2 * win, 4)));
+        feed(b, id, ByteBuffer.wrap(random(2 * win, 5)));
+        assertEquals(win, b.got(id).length);
+        assertEquals(StreamMux.INITIAL_WINDOW, a.got(id).length, "a grants nothing beyond the initial window");
+        assertEquals(0, a.mux.drops(StreamDrop.FLOW_CONTROL) + b.mux.drops(StreamDrop.FLOW_CONTROL));
+    }
+
+    @Test
+    void refusedFramesAreReportedToTheDropSink() {
+        List<StreamDrop> seen = new ArrayList<>();
+        b = new End(false, StreamMux.INITIAL_WINDOW, seen::add);
+        long x = a.mux.open(new StreamTarget("w", 22));
+        pump(100);
+        b.mux.receive(FrameType.STREAM_WINDOW_UPDATE, 99, ByteBuffer.allocate(4));
+        b.mux.receive(FrameType.STREAM_OPEN, 4, ByteBuffer.wrap(new StreamTarget("w", 1).encode()));
+        b.mux.receiveData(x, ByteBuffer.allocate(StreamMux.INITIAL_WINDOW + 1));
+        assertEquals(List.of(StreamDrop.UNKNOWN_STREAM, StreamDrop.BAD_STREAM_ID, StreamDrop.FLOW_CONTROL), seen);
+        assertEquals(1, b.mux.drops(StreamDrop.FLOW_CONTROL));
     }
 
     @Test
