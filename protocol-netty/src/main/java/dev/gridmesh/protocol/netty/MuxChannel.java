@@ -3,12 +3,14 @@ package dev.gridmesh.protocol.netty;
 import dev.gridmesh.protocol.relay.FrameHeader;
 import dev.gridmesh.protocol.relay.FrameType;
 import dev.gridmesh.protocol.stream.ResetCode;
+import dev.gridmesh.protocol.stream.StreamDrop;
 import dev.gridmesh.protocol.stream.StreamEvent;
 import dev.gridmesh.protocol.stream.StreamMux;
 import dev.gridmesh.protocol.stream.Transmit;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The I/O edge of a {@link StreamMux} on one Netty channel whose pipeline already frames bytes: the relay's agent
@@ -18,6 +20,10 @@ import java.util.Objects;
  * control messages and relayed packets that other handlers write to the same channel wait behind at most that
  * much; each completed data write drains the mux again and is reported to {@link Listener#sent} (the joiner
  * returns that much credit on the other leg: the HexDumpProxy rule, read again only after the write went out).
+ *
+ * <p>Flushes are deferred to one task on the event loop: every frame written while a read is decoded, or while
+ * other legs hand over data, goes out in one flush (one TLS wrap pass, one {@code writev}) instead of one flush per
+ * 16 KiB frame. The task runs after the loop's current I/O batch, so an interactive frame waits microseconds.
  */
 public final class MuxChannel {
     /** Unflushed stream bytes allowed in the channel's outbound buffer. */
@@ -37,11 +43,23 @@ public final class MuxChannel {
     private long inFlight;
     private boolean pumping;
     private boolean closed;
+    private boolean flushScheduled;
+    private final Runnable flushTask = this::flushNow;
 
     public MuxChannel(Channel channel, boolean opener, int maxStreams, Listener listener) {
+        this(channel, opener, maxStreams, StreamMux.INITIAL_WINDOW, null, listener);
+    }
+
+    /**
+     * @param recvWindow credit per stream this end grants its peer ({@link StreamMux}: {@code INITIAL_WINDOW} keeps
+     *     at most one initial window per stream buffered here)
+     * @param drops told of every stream frame the mux refused (counters), or null
+     */
+    public MuxChannel(Channel channel, boolean opener, int maxStreams, int recvWindow, Consumer<StreamDrop> drops,
+            Listener listener) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.mux = new StreamMux<>(ByteBufOps.INSTANCE, opener, maxStreams, StreamMux.INITIAL_WINDOW * 2);
+        this.mux = new StreamMux<>(ByteBufOps.INSTANCE, opener, maxStreams, StreamMux.INITIAL_WINDOW * 2, recvWindow, drops);
         channel.closeFuture().addListener(f -> run(() -> {
             closed = true;
             mux.closeAll(ResetCode.PEER_GONE, "connection lost");
@@ -113,12 +131,18 @@ public final class MuxChannel {
                 write(t);
                 wrote = true;
             }
-            if (wrote) {
-                channel.flush();
+            if (wrote && !flushScheduled) {
+                flushScheduled = true;
+                channel.eventLoop().execute(flushTask);
             }
         } finally {
             pumping = false;
         }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        channel.flush();
     }
 
     private void write(Transmit<ByteBuf> t) {
