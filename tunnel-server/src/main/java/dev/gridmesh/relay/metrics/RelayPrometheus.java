@@ -3,11 +3,13 @@ package dev.gridmesh.relay.metrics;
 import dev.gridmesh.nat.stun.StunServer;
 import dev.gridmesh.relay.server.RelayCounter;
 import dev.gridmesh.relay.server.RelayServer;
+import dev.gridmesh.protocol.stream.StreamDrop;
 import dev.gridmesh.relay.tunnel.TunnelCounters;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -38,6 +40,9 @@ import java.util.Set;
  *   gridmesh_relay_tunnel_denied_total{reason}     counter refusals: token, policy, no_such_node, node_offline,
  *                                                          agent_allow_list, connect_failed, timeout, other
  *   gridmesh_relay_tunnel_bytes_total{direction}   counter stream bytes through the joiner: to_node / from_node
+ *   gridmesh_relay_tunnel_stream_drops_total{leg,reason} counter stream frames refused by the protocol (StreamDrop):
+ *                                                          leg engineer / node; reason flow_control, unknown_stream, ...
+ *   gridmesh_relay_tunnel_idle_closed_total        counter engineer connections closed with no stream and no traffic
  *   gridmesh_relay_peermap_full_maps_total{cause}  counter full peer maps sent: connect / behind (a connection that
  *                                                          fell behind the change log)
  *   gridmesh_relay_peermap_writes_total            counter batched writes of peer-map deltas
@@ -203,6 +208,23 @@ public final class RelayPrometheus {
                     var t = relay.tunnels();
                     cb.call(t == null ? 0 : t.counters().bytesToNode(), "to_node");
                     cb.call(t == null ? 0 : t.counters().bytesFromNode(), "from_node");
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_tunnel_stream_drops_total")
+                .help("Engineer tunnel stream frames refused by the stream protocol, by the leg that sent them "
+                        + "(engineer, node) and reason (flow_control, unknown_stream, bad_payload, ...).")
+                .labelNames("leg", "reason").callback(cb -> {
+                    var t = relay.tunnels();
+                    for (TunnelCounters.Leg l : TunnelCounters.Leg.values()) {
+                        for (StreamDrop d : StreamDrop.values()) {
+                            cb.call(t == null ? 0 : t.counters().drops(l, d), l.label(), d.name().toLowerCase(Locale.ROOT));
+                        }
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("gridmesh_relay_tunnel_idle_closed_total")
+                .help("Engineer connections the relay closed because they had no open stream and no traffic for the idle timeout.")
+                .callback(cb -> {
+                    var t = relay.tunnels();
+                    cb.call(t == null ? 0 : t.counters().idleClosed());
                 }).register(registry);
     }
 

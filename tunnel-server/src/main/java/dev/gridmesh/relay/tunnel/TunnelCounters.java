@@ -1,6 +1,7 @@
 package dev.gridmesh.relay.tunnel;
 
 import dev.gridmesh.protocol.stream.ResetCode;
+import dev.gridmesh.protocol.stream.StreamDrop;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -9,8 +10,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The relay's engineer-tunnel counters, for {@code gridmesh relay stats} and Prometheus: streams opened (handed to
- * an agent), accepted by the agent, refused by reason (relay or agent side), closed (clean or reset), and stream
- * bytes each way as they pass the joiner. Thread-safe (LongAdders: the joiner adds from every event loop).
+ * an agent), accepted by the agent, refused by reason (relay or agent side), closed (clean or reset), stream
+ * bytes each way as they pass the joiner, stream frames refused by the protocol ({@link StreamDrop}) per leg, and
+ * engineer connections closed for idling. Thread-safe (LongAdders: the joiner adds from every event loop).
  */
 public final class TunnelCounters {
     /** Why a tunnel (login or stream) was refused. */
@@ -48,7 +50,22 @@ public final class TunnelCounters {
         }
     }
 
+    /** Which side of the relay sent a refused stream frame. */
+    public enum Leg {
+        /** An engineer's connection (or another relay's stream link serving its engineers). */
+        ENGINEER,
+        /** An agent's connection (or the stream link to the relay that holds the node). */
+        NODE;
+
+        /** Label value: lower case. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private final LongAdder opened = new LongAdder();
+    private final LongAdder idleClosed = new LongAdder();
+    private final LongAdder[][] drops = new LongAdder[Leg.values().length][StreamDrop.values().length];
     private final LongAdder accepted = new LongAdder();
     private final LongAdder closedOk = new LongAdder();
     private final LongAdder closedReset = new LongAdder();
@@ -60,6 +77,30 @@ public final class TunnelCounters {
         for (Denial d : Denial.values()) {
             denied.put(d, new LongAdder());
         }
+        for (LongAdder[] byReason : drops) {
+            for (int i = 0; i < byReason.length; i++) {
+                byReason[i] = new LongAdder();
+            }
+        }
+    }
+
+    /** A stream frame from {@code leg} refused by the protocol for {@code reason}. */
+    void onDrop(Leg leg, StreamDrop reason) {
+        drops[leg.ordinal()][reason.ordinal()].increment();
+    }
+
+    void onIdleClosed() {
+        idleClosed.increment();
+    }
+
+    /** Stream frames from {@code leg} refused for {@code reason}. */
+    public long drops(Leg leg, StreamDrop reason) {
+        return drops[leg.ordinal()][reason.ordinal()].sum();
+    }
+
+    /** Engineer connections closed because they had no stream and no traffic for the idle timeout. */
+    public long idleClosed() {
+        return idleClosed.sum();
     }
 
     void onOpened() {
@@ -135,6 +176,12 @@ public final class TunnelCounters {
         m.put("streams_closed_reset", closedReset());
         m.put("bytes_to_node", bytesToNode());
         m.put("bytes_from_node", bytesFromNode());
+        m.put("engineer_idle_closed", idleClosed());
+        for (Leg l : Leg.values()) {
+            for (StreamDrop d : StreamDrop.values()) {
+                m.put("drops_" + l.label() + "_" + d.name().toLowerCase(Locale.ROOT), drops(l, d));
+            }
+        }
         return m;
     }
 }

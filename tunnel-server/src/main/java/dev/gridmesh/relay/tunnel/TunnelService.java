@@ -4,6 +4,7 @@ import dev.gridmesh.protocol.netty.MuxChannel;
 import dev.gridmesh.protocol.relay.FrameType;
 import dev.gridmesh.protocol.relay.Frames;
 import dev.gridmesh.protocol.stream.ResetCode;
+import dev.gridmesh.protocol.stream.StreamMux;
 import dev.gridmesh.protocol.stream.StreamEvent;
 import dev.gridmesh.protocol.stream.StreamTarget;
 import dev.gridmesh.relay.server.ClusterHooks;
@@ -28,11 +29,13 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -69,6 +72,11 @@ import org.slf4j.LoggerFactory;
  *   engineer ==== relay 1 (token, policy) ==stream link (TLS, pinned, HMAC)== relay 2 ==== agent (allow-list)
  * </pre>
  *
+ * <p>An engineer connection with no open stream and no traffic for {@link #DEFAULT_ENGINEER_IDLE} (changeable with
+ * {@link #engineerIdleTimeout}) is closed and counted; one with an open stream is never closed for idling (an idle
+ * interactive ssh session, keepalives off, stays up). Stream frames the protocol refuses are counted per leg
+ * ({@link TunnelCounters#drops}).
+ *
  * <p>Found by the relay's handlers through the channel attribute {@link #KEY}. Thread-safe.
  */
 public final class TunnelService implements AutoCloseable {
@@ -83,6 +91,8 @@ public final class TunnelService implements AutoCloseable {
     public static final int MAX_STREAMS_PER_ENGINEER = 256;
     /** Streams one relay may open to this one on its stream link (engineers' streams for nodes connected here). */
     public static final int MAX_STREAMS_PER_RELAY_LINK = 4096;
+    /** An engineer connection with no stream and no traffic this long is closed (it holds a TLS session for nothing). */
+    public static final Duration DEFAULT_ENGINEER_IDLE = Duration.ofSeconds(60);
 
     private final Path stateDir;
     private final RelayHub hub;
@@ -93,6 +103,7 @@ public final class TunnelService implements AutoCloseable {
     /** Stream links to the other relays of the mesh, by relay id (each an agent-side leg for many nodes). */
     private final Map<String, CompletableFuture<AgentLink>> relayLinks = new ConcurrentHashMap<>();
     private final TunnelCounters counters = new TunnelCounters();
+    private volatile Duration engineerIdle = DEFAULT_ENGINEER_IDLE;
     private volatile Loaded<UserStore> users = new Loaded<>(null, UserStore.empty());
     private volatile Loaded<TunnelPolicy> policy = new Loaded<>(null, TunnelPolicy.denyAll());
 
@@ -106,11 +117,12 @@ public final class TunnelService implements AutoCloseable {
         final String gone; // why its streams end when the connection is lost
         final Map<Long, Join> streams = new HashMap<>(); // on mux's loop
 
-        AgentLink(String name, Set<String> tags, Channel ch, MuxChannel.Listener l, String gone) {
+        AgentLink(String name, Set<String> tags, Channel ch, MuxChannel.Listener l, String gone, TunnelCounters counters) {
             this.name = name;
             this.tags = tags;
             this.gone = gone;
-            this.mux = new MuxChannel(ch, true, 4096, l);
+            this.mux = new MuxChannel(ch, true, 4096, StreamMux.INITIAL_WINDOW,
+                    d -> counters.onDrop(TunnelCounters.Leg.NODE, d), l);
         }
     }
 
@@ -214,7 +226,7 @@ public final class TunnelService implements AutoCloseable {
     /** An agent connection authenticated as {@code node}: streams to it go over {@code ch}. */
     public void agentOnline(NodeRecord node, Channel ch) {
         AgentLink link = new AgentLink(node.name(), node.tags(), ch, agentListener,
-                "node " + node.name() + " disconnected from the relay");
+                "node " + node.name() + " disconnected from the relay", counters);
         ch.attr(LINK).set(link);
         links.put(node.name(), link);
         ch.closeFuture().addListener(f -> links.remove(node.name(), link));
@@ -333,10 +345,15 @@ public final class TunnelService implements AutoCloseable {
         r.headers().set(HttpHeaderNames.UPGRADE, Frames.UPGRADE_TOKEN);
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         ChannelPipeline p = ctx.pipeline();
-        MuxChannel e = new MuxChannel(ctx.channel(), false, MAX_STREAMS_PER_ENGINEER, new EngineerListener(user, false));
+        MuxChannel e = engineerMux(ctx.channel(), MAX_STREAMS_PER_ENGINEER, new EngineerListener(user, false));
         p.addAfter("http", "frame-decoder", new RelayFrameDecoder(maxPayload));
         p.addAfter("frame-decoder", "frame-encoder", RelayFrameEncoder.INSTANCE);
-        p.addAfter("frame-encoder", "tunnel", new EngineerHandler(e));
+        p.addAfter("frame-encoder", "tunnel-idle", new IdleStateHandler(0, 0, engineerIdle.toMillis(), TimeUnit.MILLISECONDS));
+        p.addAfter("tunnel-idle", "tunnel", new EngineerHandler(e, () -> {
+            counters.onIdleClosed();
+            log.info("{}: tunnel connection of user {} closed: no stream and no traffic for {} ms",
+                    ctx.channel().remoteAddress(), user.name(), engineerIdle.toMillis());
+        }));
         p.remove(ctx.handler());
         if (p.get("http-aggregator") != null) {
             p.remove("http-aggregator");
@@ -528,11 +545,11 @@ public final class TunnelService implements AutoCloseable {
             }
             return hub.hooks().streamLink(id, ch -> {
                 AgentLink l = new AgentLink("relay " + id, Set.of(), ch, agentListener,
-                        "the link to relay " + id + " (which holds the node) closed");
+                        "the link to relay " + id + " (which holds the node) closed", counters);
                 ch.attr(LINK).set(l);
                 ch.pipeline().addLast("frame-decoder", new RelayFrameDecoder(maxPayload))
                         .addLast("frame-encoder", RelayFrameEncoder.INSTANCE)
-                        .addLast("tunnel", new EngineerHandler(l.mux));
+                        .addLast("tunnel", new EngineerHandler(l.mux, null));
             }).thenApply(ch -> ch.attr(LINK).get());
         });
     }
@@ -542,11 +559,29 @@ public final class TunnelService implements AutoCloseable {
      * is served like an engineer connection whose streams the other relay already allowed, to nodes connected here.
      */
     public void relayPeer(Channel ch, String relayId) {
-        MuxChannel e = new MuxChannel(ch, false, MAX_STREAMS_PER_RELAY_LINK,
+        MuxChannel e = engineerMux(ch, MAX_STREAMS_PER_RELAY_LINK,
                 new EngineerListener(new UserStore.User("relay:" + relayId, Set.of()), true));
         ch.pipeline().addLast("frame-decoder", new RelayFrameDecoder(maxPayload))
                 .addLast("frame-encoder", RelayFrameEncoder.INSTANCE)
-                .addLast("tunnel", new EngineerHandler(e));
+                .addLast("tunnel", new EngineerHandler(e, null));
+    }
+
+    /** The engineer-side leg of a connection (engineer, or another relay's stream link): its refusals are counted. */
+    private MuxChannel engineerMux(Channel ch, int maxStreams, MuxChannel.Listener l) {
+        return new MuxChannel(ch, false, maxStreams, StreamMux.INITIAL_WINDOW,
+                d -> counters.onDrop(TunnelCounters.Leg.ENGINEER, d), l);
+    }
+
+    /** Idle timeout for engineer connections upgraded from now on (no open stream, nothing read or written). */
+    public void engineerIdleTimeout(Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("engineer idle timeout " + d + " (expected: > 0)");
+        }
+        engineerIdle = d;
+    }
+
+    public Duration engineerIdleTimeout() {
+        return engineerIdle;
     }
 
     private NodeRecord find(String name) {
