@@ -45,6 +45,13 @@ public final class TunnelClient implements AutoCloseable {
     }
 
     private static final int WINDOW = StreamMux.INITIAL_WINDOW;
+    /**
+     * Credit this client grants the relay per stream: the protocol's initial window plus one WINDOW_UPDATE right after
+     * the accept (StreamMux's rule), so that the relay -> client leg keeps more in flight than one initial window
+     * while the credit travels back through a busy host. Bytes are written out before credit returns, so this is also
+     * the most the relay can have sent ahead of what this client delivered.
+     */
+    static final int RECV_WINDOW = 1024 * 1024;
     private static final long STREAM = 1;
     /**
      * DATA payload per frame from this client: header + payload = 16 KiB, one TLS record (a 16 KiB payload plus the
@@ -174,6 +181,8 @@ public final class TunnelClient implements AutoCloseable {
         while (true) {
             Frame f = readFrame();
             if (f.type == FrameType.STREAM_OPEN && f.payload.length == 0) {
+                byte[] inc = ByteBuffer.allocate(4).putInt(RECV_WINDOW - WINDOW).array();
+                send(FrameType.STREAM_WINDOW_UPDATE, inc, 0, 4);
                 break;
             }
             if (f.type == FrameType.STREAM_RESET) {
@@ -256,7 +265,7 @@ public final class TunnelClient implements AutoCloseable {
                         dst.write(f.payload, 0, f.length);
                         dst.flush();
                         unacked += f.length;
-                        if (unacked >= WINDOW / 4) {
+                        if (unacked >= RECV_WINDOW / 4) {
                             byte[] inc = ByteBuffer.allocate(4).putInt((int) unacked).array();
                             send(FrameType.STREAM_WINDOW_UPDATE, inc, 0, 4);
                             unacked = 0;
