@@ -9,14 +9,17 @@
 #   socat loop -> jump:7002
 #   198.18.41.2/24 ---- 198.18.41.1 | 198.18.40.2 ---- 198.18.40.1   198.18.42.1 ---- 198.18.42.2/24
 #
-# Rows: gridmesh ssh (ProxyCommand: one JVM start per connection; then the `gridmesh ssh` command itself, one more JVM
-# start before ssh), gridmesh forward (a running `gridmesh forward`,
+# Rows: gridmesh ssh through the ProxyCommand of `gridmesh ssh-config` run by the bash launcher, warm (the per-user
+# tunnel helper runs: the launcher's fast path, no JVM start) and cold (GRIDMESH_TUNNEL_PERSIST=0: the Java line, one
+# JVM start per connection, as before the helper); then the `gridmesh ssh` command itself, warm (the launcher builds
+# the ssh line in bash) and cold (one more JVM start before ssh); gridmesh forward (a running `gridmesh forward`,
 # ssh to 127.0.0.1: the tunnel's own setup without JVM start), OpenSSH reverse forwarding through the jump host
 # (worker `ssh -N -R 2222:localhost:22 jump`, engineer `ssh -J jump -p 2222 localhost`), and a plain socat relay on
 # the jump host joining the engineer's connection to an outbound connection of the worker.
-# After the table: `gridmesh tunnel worker 22` alone (the ssh-config ProxyCommand line) from its start to the first
-# byte of the SSH banner, with its CPU time, and the same line moving BULK_MIB MiB into a sink on the worker
-# (127.0.0.1:9009, allowed by the agent and the policy): the client's own bulk cost without ssh's.
+# After the table: `gridmesh tunnel worker 22` alone (the ssh-config ProxyCommand line, warm and cold) from its start
+# to the first byte of the SSH banner, with its CPU time, and the same lines moving BULK_MIB MiB into a sink on the
+# worker (127.0.0.1:9009, allowed by the agent and the policy): the client's own bulk cost without ssh's (warm: the
+# launcher's two cats plus the helper JVM's CPU).
 # Usage: sudo benchmarks/lab/tunnel.sh   (root; a few minutes)   Env: RUNS (5), BULK_MIB (100), GRIDMESH_LIB=DIR.
 # Compare rows within one run only: everything shares the box. Namespaces, processes and files go on exit.
 set -euo pipefail
@@ -37,6 +40,7 @@ ROWS=()
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  helper_stop
   stop_pids "${PIDS[@]}" 2>/dev/null || true
   del_run_netns
   ((rc == 0)) || { log "tunnel.sh: failed (exit $rc); logs:"; for f in "$WORK"/*.log; do [ -f "$f" ] && { log "--- $f"; tail -n 15 "$f" >&2; }; done; }
@@ -52,9 +56,15 @@ LIB_SRC=${GRIDMESH_LIB:-$ROOT/cli/target/dist/lib}
 [ -d "$LIB_SRC" ] || "$ROOT/gridmesh" --version >/dev/null
 mkdir -p "$WORK/lib" && cp "$LIB_SRC"/*.jar "$WORK/lib/"
 JAVA_BIN="$("$ROOT/gridmesh" --launcher-java-home)/bin/java"
-printf '#!/bin/sh\nexec %s -Xss512k --enable-native-access=ALL-UNNAMED -cp "%s/lib/*" dev.gridmesh.cli.Main "$@"\n' "$JAVA_BIN" "$WORK" >"$WORK/gridmesh"
+printf '#!/bin/sh\nexec %s -Xss512k --enable-native-access=ALL-UNNAMED -cp "%s/lib/*" dev.gridmesh.cli.Main "$@"\n' "$JAVA_BIN" "$WORK" >"$WORK/gridmesh-java"
+chmod +x "$WORK/gridmesh-java"
+GRIDMESH="$WORK/gridmesh-java"
+# the engineer runs the real bash launcher, laid out as a distribution ($WORK/gridmesh beside $WORK/lib): its tunnel
+# fast path and the tunnel helper it starts are what the warm rows measure
+cp "$ROOT/gridmesh" "$WORK/gridmesh"
 chmod +x "$WORK/gridmesh"
-GRIDMESH="$WORK/gridmesh"
+ENG="$WORK/gridmesh"
+helper_stop() { [ -z "${HOME_ENG:-}" ] || HOME=$HOME_ENG GRIDMESH_NO_CDS=1 ip netns exec "${P}e" "$ENG" tunnel-daemon --stop >/dev/null 2>&1 || true; }
 
 in_ns() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
 for ns in w n j e; do ip netns add "$P$ns"; in_ns "$ns" ip link set lo up; done
@@ -109,8 +119,9 @@ UTOKEN=$(in_ns j "$GRIDMESH" relay user token eng --state-dir "$WORK/relay" 2>/d
 echo "allow user:eng node:worker 22,9009" >"$WORK/relay/tunnel-policy"
 export HOME_ENG="$WORK/eng"
 mkdir -p "$HOME_ENG"
-HOME=$HOME_ENG in_ns e "$GRIDMESH" login --server 198.18.42.1:8443 --pin "$PIN" --token "$UTOKEN" >/dev/null
-HOME=$HOME_ENG in_ns e "$GRIDMESH" ssh-config >"$WORK/ssh_config"
+HOME=$HOME_ENG in_ns e "$ENG" login --server 198.18.42.1:8443 --pin "$PIN" --token "$UTOKEN" >/dev/null
+HOME=$HOME_ENG in_ns e "$ENG" ssh-config >"$WORK/ssh_config"                                     # the launcher's line
+HOME=$HOME_ENG GRIDMESH_TUNNEL_PERSIST=0 in_ns e "$ENG" ssh-config >"$WORK/ssh_config_cold"      # the Java line
 HOME=$HOME_ENG in_ns e "$GRIDMESH" forward 0:worker:22 >"$WORK/forward.log" 2>&1 & PIDS+=($!)
 wait_for "forward" 60 grep -q '^forwarding' "$WORK/forward.log"
 FWD=$(sed -n 's/^forwarding 127.0.0.1:\([0-9]*\) .*/\1/p' "$WORK/forward.log")
@@ -146,8 +157,9 @@ measure() {
 # SSH banner ("SSH-"), median of RUNS, and the CPU time (user+sys) of that process; the first run (which may write
 # the AppCDS archive of the ProxyCommand) reported separately.
 PROXY=$(sed -n 's/^ *ProxyCommand //p' "$WORK/ssh_config" | sed 's/%h %p$/worker 22/')
-first_byte() { # prints "MS CPU_MS" for one run of $PROXY
-  HOME=$HOME_ENG timeout 60 ip netns exec "${P}e" python3 -c '
+PROXY_COLD=$(sed -n 's/^ *ProxyCommand //p' "$WORK/ssh_config_cold" | sed 's/%h %p$/worker 22/')
+first_byte() { # LINE [ENV=V]: prints "MS CPU_MS" for one run of LINE
+  HOME=$HOME_ENG timeout 60 env ${2:-} ip netns exec "${P}e" python3 -c '
 import resource, subprocess, sys, time
 t = time.perf_counter()
 p = subprocess.Popen(sys.argv[1], shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -156,25 +168,51 @@ dt = time.perf_counter() - t
 p.stdin.close(); p.stdout.read(); p.wait()
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 if b != b"SSH-": sys.exit("no SSH banner: %r" % b)
-print("%d %d" % (dt * 1000, (r.ru_utime + r.ru_stime) * 1000))' "$PROXY"
+print("%d %d" % (dt * 1000, (r.ru_utime + r.ru_stime) * 1000))' "$1"
 }
-FIRST=$(first_byte)
-FB=(); FCPU=()
-for i in $(seq "$RUNS"); do read -r ms cpu < <(first_byte); FB+=("$ms"); FCPU+=("$cpu"); done
-FB_MED=$(printf '%s\n' "${FB[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-FCPU_MED=$(printf '%s\n' "${FCPU[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-log "gridmesh tunnel worker 22 -> first byte: first run ${FIRST% *} ms (cpu ${FIRST#* } ms); then median ${FB_MED} ms (runs: ${FB[*]}), cpu median ${FCPU_MED} ms (runs: ${FCPU[*]})"
-# and the same ProxyCommand line moving BULK_MIB MiB into the worker's sink: wall time and the JVM's CPU per GiB
-SINK=${PROXY% 22}" 9009"
-t=$(date +%s%N)
-head -c "${BULK_MIB}M" /dev/zero | HOME=$HOME_ENG timeout 600 /usr/bin/time -o "$WORK/sink.time" -f '%U %S' \
-  ip netns exec "${P}e" sh -c "$SINK" >/dev/null
-SINK_MBIT=$(awk -v b=$((BULK_MIB * 1048576)) -v ns=$(( $(date +%s%N) - t )) 'BEGIN {printf "%.0f", b * 8 / (ns / 1e9) / 1e6}')
-SINK_CPU=$(awk -v m="$BULK_MIB" '{printf "%.2f", ($1 + $2) * 1024 / m}' "$WORK/sink.time")
-log "gridmesh tunnel worker 9009 (sink): ${SINK_MBIT} Mbit/s, client CPU ${SINK_CPU} s/GiB"
+# first_bytes NAME LINE [ENV=V]: the first run alone (it may write an AppCDS archive or start the helper), then RUNS
+first_bytes() {
+  local name=$1 line=$2 first ms cpu fb=() fcpu=() i
+  first=$(first_byte "$line" "${3:-}")
+  for i in $(seq "$RUNS"); do read -r ms cpu < <(first_byte "$line" "${3:-}"); fb+=("$ms"); fcpu+=("$cpu"); done
+  local med cmed
+  med=$(printf '%s\n' "${fb[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  cmed=$(printf '%s\n' "${fcpu[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  log "gridmesh tunnel worker 22 ($name) -> first byte: first run ${first% *} ms (cpu ${first#* } ms); then median ${med} ms (runs: ${fb[*]}), cpu median ${cmed} ms (runs: ${fcpu[*]})"
+  FB_LINES+=("$(printf '`gridmesh tunnel worker 22` (%s) start to the first byte of the SSH banner: median %s ms, CPU (user+sys) median %s ms, first run %s ms (CPU %s ms)' \
+    "$name" "$med" "$cmed" "${first%% *}" "${first#* }")")
+}
+FB_LINES=()
+helper_stop # cold: no helper, no fast path
+first_bytes "cold: GRIDMESH_TUNNEL_PERSIST=0, a JVM per connection" "$PROXY_COLD" GRIDMESH_TUNNEL_PERSIST=0
+# warm: the first run of the launcher's line goes the JVM path and starts the helper; the RUNS after it are the fast path
+first_bytes "warm: the launcher's fast path through the tunnel helper, no JVM" "$PROXY"
+# and the same ProxyCommand lines moving BULK_MIB MiB into the worker's sink: wall time and the client's CPU per GiB
+# (warm: the launcher's cats and the helper JVM's CPU, read from /proc before and after)
+SINK_LINES=()
+helper_cpu() { local pid; pid=$(sed -n 's/^GMT1 [0-9]* [0-9a-f]* \([0-9]*\)$/\1/p' "$HOME_ENG/.config/gridmesh/tunnel-helper" 2>/dev/null)
+  if [ -n "$pid" ] && [ -r "/proc/$pid/stat" ]; then awk '{print $14 + $15}' "/proc/$pid/stat"; else echo 0; fi; }
+sink() { # NAME LINE [ENV=V]
+  local t h0 h1 mbit cpu
+  h0=$(helper_cpu)
+  t=$(date +%s%N)
+  head -c "${BULK_MIB}M" /dev/zero | HOME=$HOME_ENG timeout 600 /usr/bin/time -o "$WORK/sink.time" -f '%U %S' \
+    env ${3:-} ip netns exec "${P}e" sh -c "${2% 22} 9009" >/dev/null
+  mbit=$(awk -v b=$((BULK_MIB * 1048576)) -v ns=$(( $(date +%s%N) - t )) 'BEGIN {printf "%.0f", b * 8 / (ns / 1e9) / 1e6}')
+  h1=$(helper_cpu)
+  cpu=$(awk -v m="$BULK_MIB" -v ticks=$((h1 - h0)) -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($1 + $2 + ticks / hz) * 1024 / m}' "$WORK/sink.time")
+  log "gridmesh tunnel worker 9009 (sink, $1): ${mbit} Mbit/s, client CPU ${cpu} s/GiB"
+  SINK_LINES+=("$(printf '`gridmesh tunnel worker 9009` (%s, the ProxyCommand line, no ssh) moving %s MiB into a sink on the worker: %s Mbit/s, client CPU (user+sys) %s s/GiB' \
+    "$1" "$BULK_MIB" "$mbit" "$cpu")")
+}
+sink "cold: a JVM" "$PROXY_COLD" GRIDMESH_TUNNEL_PERSIST=0
+sink "warm: launcher cats + tunnel helper" "$PROXY"
 
-measure "gridmesh ssh (ProxyCommand, JVM per connection)" ssh -F "$WORK/ssh_config" "${SSHO[@]}" root@worker
-measure "gridmesh ssh command (its own JVM, then ssh with the ProxyCommand)" "$GRIDMESH" ssh "${SSHO[@]}" root@worker
+HOME=$HOME_ENG timeout 60 ip netns exec "${P}e" ssh -F "$WORK/ssh_config" "${SSHO[@]}" root@worker true # helper warm
+measure "gridmesh ssh (ProxyCommand, warm: launcher fast path through the tunnel helper, no JVM)" ssh -F "$WORK/ssh_config" "${SSHO[@]}" root@worker
+measure "gridmesh ssh (ProxyCommand, cold: GRIDMESH_TUNNEL_PERSIST=0, JVM per connection)" env GRIDMESH_TUNNEL_PERSIST=0 ssh -F "$WORK/ssh_config_cold" "${SSHO[@]}" root@worker
+measure "gridmesh ssh command (warm: bash builds the ssh line, helper)" "$ENG" ssh "${SSHO[@]}" root@worker
+measure "gridmesh ssh command (cold: its own JVM, then ssh with the JVM ProxyCommand)" env GRIDMESH_TUNNEL_PERSIST=0 "$ENG" ssh "${SSHO[@]}" root@worker
 measure "gridmesh forward (running JVM), ssh 127.0.0.1" ssh "${SSHO[@]}" -p "$FWD" root@127.0.0.1
 measure "OpenSSH reverse tunnel via jump (ssh -R / -J)" ssh "${SSHO[@]}" -o "ProxyCommand=ssh ${SSHO[*]} -W %h:%p root@198.18.42.1" -p 2222 root@127.0.0.1
 # the jump host restarts its socat pair between sessions: a connect in that gap is refused, so allow retries (1 s each)
@@ -182,6 +220,6 @@ measure "socat relay on the jump host" ssh "${SSHO[@]}" -o ConnectionAttempts=5 
 
 printf '\n| path (same run) | `ssh ... true` setup ms (median of %s) | bulk `cat` of %s MiB, Mbit/s |\n|---|---|---|\n' "$RUNS" "$BULK_MIB"
 printf '%s\n' "${ROWS[@]}"
-printf '\n`gridmesh tunnel worker 9009` (the ProxyCommand line, no ssh) moving %s MiB into a sink on the worker: %s Mbit/s, client JVM CPU (user+sys) %s s/GiB\n' "$BULK_MIB" "$SINK_MBIT" "$SINK_CPU"
-printf '`gridmesh tunnel worker 22` (the ProxyCommand line) start to the first byte of the SSH banner: median %s ms, CPU (user+sys) median %s ms, first run %s ms (CPU %s ms)\n' "$FB_MED" "$FCPU_MED" "${FIRST%% *}" "${FIRST#* }"
+printf '\n'
+printf '%s\n' "${SINK_LINES[@]}" "${FB_LINES[@]}"
 printf '\nload average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

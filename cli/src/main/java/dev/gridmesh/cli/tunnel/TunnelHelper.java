@@ -142,6 +142,7 @@ public final class TunnelHelper implements AutoCloseable {
             h.writeFile();
             Thread.ofPlatform().name("tunnel-helper-accept").daemon().start(h::acceptLoop);
             Thread.ofPlatform().name("tunnel-helper-idle").daemon().start(h::idleLoop);
+            Thread.ofVirtual().name("tunnel-helper-warmup").start(h::warmUp);
             h.log("listening on 127.0.0.1:" + s.getLocalPort() + ", exits after " + idleNanos / 1_000_000_000L
                     + " s idle; file " + configDir.resolve(FILE));
             return h;
@@ -222,6 +223,20 @@ public final class TunnelHelper implements AutoCloseable {
                     }
                 }
             });
+        }
+    }
+
+    /**
+     * One TLS exchange with the relay at start ({@code GET /tunnel/nodes}): loads and initialises the TLS, HTTP and
+     * pin code, so the first stream a launcher asks for does not pay that (over a second under load) itself.
+     */
+    private void warmUp() {
+        try {
+            long t0 = System.nanoTime();
+            new TunnelClient(Credentials.load(configDir)).nodes();
+            log(String.format("warmed up: one TLS exchange with the relay in %.1f ms", (System.nanoTime() - t0) / 1e6));
+        } catch (IOException | RuntimeException e) {
+            log("warm-up: " + oneLine(e.getMessage()));
         }
     }
 
@@ -383,6 +398,7 @@ public final class TunnelHelper implements AutoCloseable {
             return;
         }
         Path stateDir = stateDirText != null ? Path.of(stateDirText) : MeshRoute.defaultStateDir();
+        long t0 = System.nanoTime();
         Socket mesh;
         try {
             mesh = MeshRoute.open(via, stateDir, node, target.port());
@@ -407,6 +423,8 @@ public final class TunnelHelper implements AutoCloseable {
         Stream s = new Stream();
         streams.put(id, s);
         streamCount.incrementAndGet();
+        log(String.format("stream %d %s via %s, open in %.1f ms", id, target, mesh != null ? "mesh" : "relay",
+                (System.nanoTime() - t0) / 1e6));
         try {
             reply(up, "OK " + id);
             Socket down;

@@ -17,12 +17,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The real bash launcher's fast paths ({@code gridmesh tunnel} through the helper, {@code gridmesh ssh} building its
- * ProxyCommand) from a copy laid out as a distribution whose lib/ is EMPTY: whatever reaches the JVM path fails to
- * start Java ("Could not find or load main class"), so a pass proves no JVM was started.
+ * ProxyCommand) from a copy laid out as a distribution whose lib/ is empty and whose JDK
+ * ({@code GRIDMESH_JAVA_HOME}) is a fake: its {@code bin/java} only says so and exits 3. Whatever reaches the JVM
+ * path shows that line, so a pass proves no JVM was started.
  */
 class LauncherFastPathTest extends HelperFixture {
-    static final String NO_JVM = "Could not find or load main class";
+    static final String NO_JVM = "fake java started";
     Path launcher;
+    Path fakeJdk;
 
     @BeforeEach
     void distribution() throws IOException {
@@ -32,6 +34,11 @@ class LauncherFastPathTest extends HelperFixture {
         launcher = bin.resolve("gridmesh");
         Files.copy(root.resolve("gridmesh"), launcher);
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        fakeJdk = dir.resolve("fake-jdk");
+        Files.createDirectories(fakeJdk.resolve("bin"));
+        Files.writeString(fakeJdk.resolve("release"), "JAVA_VERSION=\"25.0.1\"\n");
+        Files.writeString(fakeJdk.resolve("bin/java"), "#!/bin/sh\necho 'fake java started' >&2\nexit 3\n");
+        Files.setPosixFilePermissions(fakeJdk.resolve("bin/java"), PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     record Run(int exit, String out, String err) {}
@@ -44,6 +51,7 @@ class LauncherFastPathTest extends HelperFixture {
         pb.environment().remove("XDG_CONFIG_HOME");
         pb.environment().remove("GRIDMESH_TUNNEL_PERSIST");
         pb.environment().put("HOME", dir.resolve("home").toString());
+        pb.environment().put("GRIDMESH_JAVA_HOME", fakeJdk.toString());
         for (String kv : env) {
             pb.environment().put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
         }

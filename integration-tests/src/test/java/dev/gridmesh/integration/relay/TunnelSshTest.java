@@ -223,6 +223,48 @@ class TunnelSshTest {
                 e.shOk(ssh + "true");
                 lab.note(String.format("gridmesh ssh worker true: %.0f ms (two JVM starts + ssh)", (System.nanoTime() - t0) / 1e6));
 
+                // ---- the bash launcher's fast path through the per-user tunnel helper (no JVM per connection)
+                String fast = launcher(lab, alice);
+                Path helperFile = Path.of(alice, ".config/gridmesh/tunnel-helper");
+                Path helperLog = Path.of(alice, ".cache/gridmesh/tunnel-helper.log");
+                try {
+                    // the first tunnel finds no helper: it runs in a JVM and starts one
+                    ExecResult cold = e.sh(Duration.ofSeconds(60), "echo cold | " + fast + "tunnel worker 9000");
+                    assertThat(cold.exitCode()).as(cold.stderr()).isZero();
+                    assertThat(cold.stdout().strip()).isEqualTo(e.shOk("echo cold | sha256sum").stdout().substring(0, 64));
+                    lab.await("tunnel helper up", Duration.ofSeconds(30), () -> Files.exists(helperFile)
+                            && e.sh("cat " + q(helperLog.toString())).stdout().contains("listening on 127.0.0.1:"));
+                    assertThat(e.shOk("stat -c %a " + q(helperFile.toString())).stdout().strip()).isEqualTo("600");
+                    // gridmesh ssh (bash builds the ssh line) -> ProxyCommand = the launcher -> the helper
+                    String fastSsh = fast + "ssh " + sshOpts(alice) + " root@worker ";
+                    long tf = System.nanoTime();
+                    ExecResult code = e.sh(Duration.ofSeconds(60), fastSsh + q("echo fast; exit 5"));
+                    double fastMs = (System.nanoTime() - tf) / 1e6;
+                    assertThat(code.exitCode()).as("remote exit code; stderr: " + code.stderr()).isEqualTo(5);
+                    assertThat(code.stdout()).contains("fast");
+                    // a digest-checked transfer each way through ssh, and one through the bare tunnel (half-close)
+                    e.shOk("head -c 20M /dev/urandom > " + q(data + "/fast.bin"));
+                    String fastSrc = e.shOk("sha256sum < " + q(data + "/fast.bin")).stdout().substring(0, 64);
+                    ExecResult up = e.sh(Duration.ofSeconds(120), fastSsh + "sha256sum < " + q(data + "/fast.bin"));
+                    assertThat(up.stdout().strip()).as(up.stderr()).startsWith(fastSrc);
+                    ExecResult down = e.sh(Duration.ofSeconds(120), fastSsh + q("cat " + sshDir + "/down.bin") + " | sha256sum");
+                    assertThat(down.stdout().strip()).as(down.stderr()).startsWith(downSrc);
+                    ExecResult bare = e.sh(Duration.ofSeconds(120), fast + "tunnel worker 9000 < " + q(data + "/fast.bin"));
+                    assertThat(bare.exitCode()).as(bare.stderr()).isZero();
+                    assertThat(bare.stdout().strip()).isEqualTo(fastSrc);
+                    // refusals through the helper: the JVM path's line, exit 1
+                    ExecResult port = e.sh(fast + "tunnel worker 8080 < /dev/null");
+                    assertThat(port.exitCode()).isEqualTo(1);
+                    assertThat(port.stderr()).contains("port 8080 is not in worker's allow-list").hasLineCount(1);
+                    // the four sessions went through the helper (a JVM fallback would leave no line): one each
+                    String hl = e.shOk("cat " + q(helperLog.toString())).stdout();
+                    assertThat(count(hl, " via relay, open in ")).as(hl).isEqualTo(4);
+                    lab.note(String.format("fast path: gridmesh ssh worker 'exit 5': %.0f ms (bash + ssh + helper); helper log:%n%s",
+                            fastMs, hl.strip()));
+                } finally {
+                    e.sh(fast + "tunnel-daemon --stop");
+                }
+
                 // ---- denied user, denied port (agent allow-list), unknown node: one clear line each
                 ExecResult deniedUser = e.sh(gm(bob, "tunnel", "worker", "22") + " < /dev/null");
                 assertThat(deniedUser.exitCode()).isEqualTo(1);
@@ -305,6 +347,20 @@ class TunnelSshTest {
                 }
             }
         }
+    }
+
+    /**
+     * The real bash launcher laid out as a distribution ({@code gridmesh} beside {@code lib} = the jars under test), as
+     * a shell prefix for the engineer whose home is {@code home}; the helper it starts leaves after 120 s idle.
+     */
+    static String launcher(Lab lab, String home) throws IOException {
+        Path dist = Path.of(RelayMeshTest.fresh(lab, "dist"));
+        Files.createDirectories(dist);
+        Files.copy(GridmeshCli.repoRoot().resolve("gridmesh"), dist.resolve("gridmesh"));
+        dist.resolve("gridmesh").toFile().setExecutable(true);
+        Files.createSymbolicLink(dist.resolve("lib"), GridmeshCli.lib());
+        return "HOME=" + q(home) + " GRIDMESH_TUNNEL_PERSIST=120 GRIDMESH_JAVA_HOME=" + q(System.getProperty("java.home"))
+                + " " + q(dist.resolve("gridmesh").toString()) + " ";
     }
 
     static int count(String text, String needle) {
