@@ -24,7 +24,6 @@ import dev.gridmesh.protocol.wg.WgPeerStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -34,7 +33,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -87,10 +85,11 @@ public final class DataPlane implements AutoCloseable {
     private final int slot;
     private final AtomicLongArray ioDrops = new AtomicLongArray(IoDrop.values().length);
     private final AtomicInteger pendingBatches = new AtomicInteger();
-    /** Relayed datagrams (copies) waiting for the event loop, see {@link #injectRelayed}. */
-    private final Queue<ByteBuf> relayed = PlatformDependent.newFixedMpscQueue(RELAYED_QUEUE);
+    /** Relayed datagrams (copies, back to back in chunks) waiting for the event loop, see {@link #injectRelayed}. */
+    private final RelayedInbox relayed = new RelayedInbox(RELAYED_QUEUE);
     private final AtomicBoolean relayedScheduled = new AtomicBoolean();
     private final Runnable relayedDrain = this::drainRelayed;
+    private final RelayedInbox.Consumer relayedDatagram = d -> handleInbound(null, d);
     private final WgReceiver receiver = new WgReceiver();
     private final OutsideDemuxHandler demux;
     private final Object peerLock = new Object();
@@ -348,15 +347,13 @@ public final class DataPlane implements AutoCloseable {
 
     /**
      * Feeds a WireGuard datagram that arrived over the relay (no UDP source: never used for roaming). Copied, then
-     * processed on the event loop; may be called from any thread. A burst costs one event-loop task, not one per
-     * datagram: copies wait in a bounded queue ({@link #RELAYED_QUEUE}; beyond it RELAYED_QUEUE_FULL) and the first
-     * one after a drain schedules the drain, which decapsulates them all and flushes once.
+     * processed on the event loop; may be called from any thread. A burst costs one event-loop task and one buffer,
+     * not one of each per datagram: the copies wait back to back in pooled chunks ({@link RelayedInbox}, at most
+     * {@link #RELAYED_QUEUE} datagrams; beyond that RELAYED_QUEUE_FULL) and the first one after a drain schedules the
+     * drain, which decapsulates them all and flushes once.
      */
     public void injectRelayed(ByteBuffer datagram) {
-        ByteBuf copy = channel.alloc().directBuffer(datagram.remaining());
-        OutboundBatch.copy(copy, datagram);
-        if (!relayed.offer(copy)) {
-            copy.release();
+        if (!relayed.add(channel.alloc(), datagram)) {
             drop(IoDrop.RELAYED_QUEUE_FULL);
             return;
         }
@@ -370,26 +367,14 @@ public final class DataPlane implements AutoCloseable {
         }
     }
 
-    /** Only once the event loop is stopped (the queue has one consumer; the lock orders these late ones). */
+    /** Only once the event loop is stopped: frees what it will not drain. */
     private void discardRelayed() {
-        synchronized (relayed) {
-            ByteBuf b;
-            while ((b = relayed.poll()) != null) {
-                b.release();
-            }
-        }
+        relayed.clear();
     }
 
     private void drainRelayed() {
         relayedScheduled.set(false);
-        ByteBuf b;
-        while ((b = relayed.poll()) != null) {
-            try {
-                handleInbound(null, b);
-            } finally {
-                b.release();
-            }
-        }
+        relayed.drain(relayedDatagram);
         flushAndDrain();
     }
 

@@ -7,42 +7,61 @@ import dev.gridmesh.protocol.relay.FrameType;
 import dev.gridmesh.protocol.relay.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.util.internal.PlatformDependent;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.Map;
-import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The outbound half of the relayed data path: WireGuard datagrams become PACKET frames on the relay's TLS channel.
  * <pre>
  *   inside thread / outside loop                         relay channel's event loop
- *   PeerSender.send(peer, _, datagram)                   drain(): write every queued frame, flush ONCE
- *     frame = pooled direct buf: header(12) | dst key(32) | datagram      (one TLS record run per batch)
- *     bounded MPSC queue.offer(frame) ---- first offer after a drain schedules one drain task --->
+ *   PeerSender.send(peer, _, datagram)                   drain(): take every chunk, write each, flush ONCE
+ *     append frame to the open chunk (lock)                (a chunk is many frames back to back: SslHandler
+ *       header(12) | dst key(32) | datagram                 wraps 16 KiB records straight out of it, no copy)
+ *     first frame after a drain schedules one drain task ----->
  * </pre>
- * No lock and, besides the pooled frame buffer, no allocation per datagram; a burst read from TUN leaves in one flush.
- * Memory is bounded twice: the queue holds at most {@code queueCapacity} frames, and nothing is queued while the
- * channel is above its write high-water mark. Both drop and count ({@link RelayDrop}); so does sending while not
- * connected. Thread-safe.
+ * A burst's frames are written back to back into one pooled direct buffer (a chunk, {@value #MIN_CHUNK} to
+ * {@value #MAX_CHUNK} bytes, sized from the previous burst, doubling within a burst), so a burst costs one allocation, one write and one
+ * flush instead of one of each per datagram, and TLS encrypts from the chunk directly instead of first copying the
+ * small frames together. No frame waits for more: the drain task is scheduled by the first frame after a drain, as
+ * one task per datagram would be, and takes whatever has been appended by the time it runs. Memory is bounded
+ * twice: at most {@code queueCapacity} frames wait for the drain, and nothing is appended while the channel is above
+ * its write high-water mark. Both drop and count ({@link RelayDrop}); so does sending while not connected.
+ * Thread-safe: producers (inside thread, outside event loop) and the drain share one short lock.
  */
 public final class RelayPath {
-    /** Default bound of the hand-off queue, in frames. */
+    /** Default bound of the frames waiting for the drain. */
     public static final int DEFAULT_QUEUE = 2048;
+    /** Smallest and largest chunk allocated for a burst's frames. */
+    static final int MIN_CHUNK = 4 * 1024;
+    static final int MAX_CHUNK = 64 * 1024;
 
-    private final Queue<ByteBuf> queue;
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final int queueCapacity;
+    private final Object lock = new Object();
+    // guarded by lock
+    private final ArrayDeque<ByteBuf> full = new ArrayDeque<>();
+    private ByteBuf open;
+    private int queuedFrames;
+    private long queuedBytes;
+    private boolean drainScheduled;
+    private int nextChunk = MIN_CHUNK;
+    // the drain's own (event loop)
+    private final ArrayDeque<ByteBuf> draining = new ArrayDeque<>();
+
     private final AtomicLongArray drops = new AtomicLongArray(RelayDrop.values().length);
     private final AtomicLongArray sent = new AtomicLongArray(2); // frames, datagram bytes
     private final Runnable drainTask = this::drain;
     private volatile Channel channel;
 
     public RelayPath(int queueCapacity) {
-        this.queue = PlatformDependent.newFixedMpscQueue(queueCapacity);
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queueCapacity must be positive: " + queueCapacity);
+        }
+        this.queueCapacity = queueCapacity;
     }
 
     public RelayPath() {
@@ -59,10 +78,26 @@ public final class RelayPath {
         if (channel == ch) {
             channel = null;
         }
+        synchronized (lock) {
+            releaseQueued();
+            drainScheduled = false; // a drain still pending on the old channel's loop finds nothing; the next send schedules one
+        }
+    }
+
+    /** Frees every chunk waiting for the drain (lock held); returns how many frames they held. */
+    private int releaseQueued() {
         ByteBuf b;
-        while ((b = queue.poll()) != null) {
+        while ((b = full.poll()) != null) {
             b.release();
         }
+        if (open != null) {
+            open.release();
+            open = null;
+        }
+        int n = queuedFrames;
+        queuedFrames = 0;
+        queuedBytes = 0;
+        return n;
     }
 
     public boolean connected() {
@@ -92,47 +127,78 @@ public final class RelayPath {
             drop(RelayDrop.TOO_LARGE);
             return;
         }
-        ByteBuf f = ch.alloc().directBuffer(FrameHeader.SIZE + Frames.PACKET_KEY_SIZE + len);
-        f.writeByte(Frames.VERSION).writeByte(FrameType.PACKET.code()).writeShort(0).writeInt(0)
-                .writeInt(Frames.PACKET_KEY_SIZE + len).writeBytes(key).writeBytes(datagram.duplicate());
-        if (!queue.offer(f)) {
-            f.release();
-            drop(RelayDrop.QUEUE_FULL);
-            return;
+        int frame = FrameHeader.SIZE + Frames.PACKET_KEY_SIZE + len;
+        boolean schedule;
+        synchronized (lock) {
+            if (queuedFrames >= queueCapacity) {
+                drop(RelayDrop.QUEUE_FULL);
+                return;
+            }
+            ByteBuf o = open;
+            if (o == null || o.writableBytes() < frame) {
+                int size = nextChunk;
+                if (o != null) {
+                    full.add(o);
+                    size = Math.min(MAX_CHUNK, o.capacity() * 2); // a burst bigger than the last one
+                }
+                o = ch.alloc().directBuffer(Math.max(frame, size));
+                open = o;
+            }
+            o.writeByte(Frames.VERSION).writeByte(FrameType.PACKET.code()).writeShort(0).writeInt(0)
+                    .writeInt(Frames.PACKET_KEY_SIZE + len).writeBytes(key).writeBytes(datagram.duplicate());
+            queuedFrames++;
+            queuedBytes += len;
+            schedule = !drainScheduled;
+            drainScheduled = true;
         }
-        if (drainScheduled.compareAndSet(false, true)) {
+        if (schedule) {
             try {
                 ch.eventLoop().execute(drainTask);
             } catch (RejectedExecutionException e) {
-                drainScheduled.set(false);
+                synchronized (lock) {
+                    drainScheduled = false;
+                }
                 detach(ch);
             }
         }
     }
 
     private void drain() {
-        drainScheduled.set(false);
         Channel ch = channel;
-        ByteBuf b;
-        if (ch == null || !ch.isActive()) {
-            while ((b = queue.poll()) != null) {
-                b.release();
-                drop(RelayDrop.NOT_CONNECTED);
+        int frames;
+        long bytes;
+        synchronized (lock) {
+            drainScheduled = false;
+            if (ch == null || !ch.isActive()) {
+                int n = releaseQueued();
+                drops.addAndGet(RelayDrop.NOT_CONNECTED.ordinal(), n);
+                return;
             }
+            ByteBuf b;
+            while ((b = full.poll()) != null) {
+                draining.add(b);
+            }
+            if (open != null) {
+                draining.add(open);
+                open = null;
+            }
+            frames = queuedFrames;
+            bytes = queuedBytes;
+            queuedFrames = 0;
+            queuedBytes = 0;
+            long burst = bytes + (long) frames * (FrameHeader.SIZE + Frames.PACKET_KEY_SIZE);
+            nextChunk = (int) Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, burst));
+        }
+        if (draining.isEmpty()) {
             return;
         }
-        int n = 0;
-        long bytes = 0;
-        while ((b = queue.poll()) != null) {
-            bytes += b.readableBytes() - FrameHeader.SIZE - Frames.PACKET_KEY_SIZE;
+        ByteBuf b;
+        while ((b = draining.poll()) != null) {
             ch.write(b, ch.voidPromise());
-            n++;
         }
-        if (n > 0) {
-            ch.flush();
-            sent.addAndGet(0, n);
-            sent.addAndGet(1, bytes);
-        }
+        ch.flush();
+        sent.addAndGet(0, frames);
+        sent.addAndGet(1, bytes);
     }
 
     public void drop(RelayDrop reason) {
