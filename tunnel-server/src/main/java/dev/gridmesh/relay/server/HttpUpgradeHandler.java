@@ -121,7 +121,7 @@ final class HttpUpgradeHandler extends SimpleChannelInboundHandler<FullHttpReque
         } else {
             p.addFirst("flush", new FlushConsolidationHandler(256, true));
         }
-        p.addAfter(RelayChannelInitializer.HTTP_CODEC, "frame-decoder", new RelayFrameDecoder(cfg.maxPayload()));
+        p.addAfter(RelayChannelInitializer.HTTP_CODEC, "frame-decoder", new RelayFrameDecoder(cfg.maxPayload(), true));
         p.addAfter("frame-decoder", "frame-encoder", RelayFrameEncoder.INSTANCE);
         p.addAfter("frame-encoder", "idle", new IdleStateHandler(cfg.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         p.addAfter("idle", "session", new RelaySessionHandler(rc));

@@ -127,6 +127,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
                     default -> RelayCounter.FRAME_MALFORMED;
                 }, e.getMessage());
                 case RelayFrame f -> frame(f);
+                case PacketRun r -> packetRun(r);
                 default -> refuse(RelayCounter.CONNECTION_ERROR, "unexpected " + msg.getClass().getSimpleName());
             }
         } finally {
@@ -278,14 +279,10 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    private void forward(RelayFrame f) {
-        ByteBuf p = f.content();
-        if (p.readableBytes() < Frames.PACKET_KEY_SIZE) {
-            rc.metrics().increment(RelayCounter.PACKET_TOO_SHORT);
-            return;
-        }
+    /** The destination key at {@code index} of {@code b}; the key object is reused while the destination stays. */
+    private NodePublicKey destinationKey(ByteBuf b, int index) {
         byte[] k = keyScratch;
-        p.getBytes(p.readerIndex(), k);
+        b.getBytes(index, k);
         // a connection sends to few peers: reuse the last destination's key object instead of one per packet
         NodePublicKey dk = lastDstKey;
         if (dk == null || !java.util.Arrays.equals(k, lastDstBytes)) {
@@ -293,6 +290,61 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
             lastDstKey = dk;
             System.arraycopy(k, 0, lastDstBytes, 0, k.length);
         }
+        return dk;
+    }
+
+    /**
+     * Several PACKET frames to one destination, back to back ({@link PacketRun}): one route lookup, one check against
+     * the destination's high-water mark, every key rewritten in place, and one write of the whole buffer (TLS then
+     * encrypts it in full records without first copying frames together). Destinations that are not a local agent
+     * session (another relay of the mesh, tests) get the frames one by one through {@link #forward}.
+     */
+    private void packetRun(PacketRun r) {
+        if (state != State.AUTHENTICATED) {
+            refuse(RelayCounter.FRAME_BEFORE_AUTH, FrameType.PACKET + " frame before authentication");
+            return;
+        }
+        ByteBuf w = r.content();
+        int start = w.readerIndex();
+        int end = w.writerIndex();
+        RelaySession dst = rc.hub().route(destinationKey(w, start + FrameHeader.SIZE));
+        if (!(dst instanceof RelaySessionHandler dh)) {
+            for (int at = start; at < end; ) {
+                int size = FrameHeader.SIZE + w.getInt(at + 8);
+                RelayFrame f = RelayFrame.decoded(FrameType.PACKET, 0, w.retainedSlice(at, size));
+                try {
+                    forward(f);
+                } finally {
+                    f.release();
+                }
+                at += size;
+            }
+            return;
+        }
+        Channel dc = dh.channel();
+        int count = r.count();
+        if (!dc.isWritable() || dh.gatheredForMe.get() > dc.bytesBeforeUnwritable()) {
+            rc.metrics().add(RelayCounter.PACKET_DESTINATION_SLOW, count);
+            return;
+        }
+        byte[] k = keyScratch;
+        nodeKey.copyTo(k, 0);
+        for (int at = start; at < end; at += FrameHeader.SIZE + w.getInt(at + 8)) {
+            w.setBytes(at + FrameHeader.SIZE, k); // destination key -> source key, in place
+        }
+        rc.metrics().add(RelayCounter.PACKETS_RELAYED, count);
+        rc.metrics().add(RelayCounter.BYTES_RELAYED, (end - start) - (long) count * (FrameHeader.SIZE + Frames.PACKET_KEY_SIZE));
+        send(dc, dh, w.retainedSlice());
+    }
+
+    private void forward(RelayFrame f) {
+        ByteBuf p = f.content();
+        if (p.readableBytes() < Frames.PACKET_KEY_SIZE) {
+            rc.metrics().increment(RelayCounter.PACKET_TOO_SHORT);
+            return;
+        }
+        byte[] k = keyScratch;
+        NodePublicKey dk = destinationKey(p, p.readerIndex());
         RelaySession dst = rc.hub().route(dk);
         if (dst == null) {
             if (rc.hub().hooks().forward(dk, nodeKey, p)) {
@@ -317,6 +369,11 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         if (out == null) {
             out = new RelayFrame(FrameType.PACKET, 0, p.retain());
         }
+        send(dc, dh, out);
+    }
+
+    /** Writes {@code out} (a ByteBuf or a RelayFrame) to {@code dc}: now if on its loop, else gathered for the hand-over. */
+    private void send(Channel dc, RelaySessionHandler dh, Object out) {
         if (dc.eventLoop().inEventLoop()) {
             dc.write(out, dc.voidPromise());
             if (!toFlush.contains(dc)) {
@@ -326,7 +383,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter implements 
         }
         // another event loop owns dc: a write from here would be one task per packet; gather the read burst and
         // hand it over as one task in channelReadComplete. The gathered bytes count against dc's high-water mark at
-        // once (gatheredForMe, as Netty's own write task would), so the check above still bounds a slow receiver.
+        // once (gatheredForMe, as Netty's own write task would), so the callers' check still bounds a slow receiver.
         if (dh == null) {
             dc.write(out, dc.voidPromise()); // not a relay connection (tests): Netty's own write task
             dc.flush();

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A relayed packet leaves with the header bytes it came with (one buffer, no header allocation): byte for byte what
@@ -51,7 +53,12 @@ class RelayForwardWireTest {
     }
 
     private EmbeddedChannel session() {
-        return new EmbeddedChannel(new RelayFrameDecoder(Frames.MAX_PAYLOAD), RelayFrameEncoder.INSTANCE,
+        return session(false);
+    }
+
+    /** {@code runs}: the decoder gathers PACKET frames to one destination into {@link PacketRun}s, as a relay does. */
+    private EmbeddedChannel session(boolean runs) {
+        return new EmbeddedChannel(new RelayFrameDecoder(Frames.MAX_PAYLOAD, runs), RelayFrameEncoder.INSTANCE,
                 new IdleStateHandler(rc.config().pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
                 new RelaySessionHandler(rc));
     }
@@ -74,13 +81,14 @@ class RelayForwardWireTest {
         return (ControlMessage.ServerHello) ControlMessage.parse(nio.slice(nio.position(), h.length()));
     }
 
-    @Test
-    void packedAndSplitPacketsAreForwardedByteForByteWithTheSourceKey() throws Exception {
+    @ParameterizedTest(name = "packet runs {0}")
+    @ValueSource(booleans = {false, true})
+    void packedAndSplitPacketsAreForwardedByteForByteWithTheSourceKey(boolean runs) throws Exception {
         String token = new RelayAdmin(rc).createToken(true, null, Set.of()).token();
         NodePrivateKey ka = NodePrivateKey.generate();
         NodePrivateKey kb = NodePrivateKey.generate();
-        EmbeddedChannel a = session();
-        EmbeddedChannel b = session();
+        EmbeddedChannel a = session(runs);
+        EmbeddedChannel b = session(runs);
         a.writeInbound(Unpooled.wrappedBuffer(Frames.control(RegistrationProof.register(ka, hello(a), "a", token))));
         b.writeInbound(Unpooled.wrappedBuffer(Frames.control(RegistrationProof.register(kb, hello(b), "b", token))));
         drain(a);
@@ -111,6 +119,118 @@ class RelayForwardWireTest {
         assertThat(rc.metrics().get(RelayCounter.PACKETS_RELAYED)).isEqualTo(40);
         a.finishAndReleaseAll();
         b.finishAndReleaseAll(); // b still holds the PeerChanged (a offline) that a's close caused
+    }
+
+    /** The PACKET frames among {@code wire}'s frames, concatenated. */
+    private static byte[] packetFrames(byte[] wire) throws RelayDecodeException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer nio = ByteBuffer.wrap(wire);
+        while (nio.hasRemaining()) {
+            int start = nio.position();
+            FrameHeader h = FrameHeader.decode(nio, Frames.MAX_PAYLOAD);
+            if (h.type() == FrameType.PACKET) {
+                out.write(wire, start, FrameHeader.SIZE + h.length());
+            }
+            nio.position(start + FrameHeader.SIZE + h.length());
+        }
+        return out.toByteArray();
+    }
+
+    private EmbeddedChannel registered(NodePrivateKey k, String name, String token) throws Exception {
+        EmbeddedChannel ch = session(true);
+        ch.writeInbound(Unpooled.wrappedBuffer(Frames.control(RegistrationProof.register(k, hello(ch), name, token))));
+        drain(ch);
+        return ch;
+    }
+
+    @Test
+    void runsToInterleavedDestinationsReachEachInOrderAsFewerWrites() throws Exception {
+        String token = new RelayAdmin(rc).createToken(true, null, Set.of()).token();
+        NodePrivateKey ka = NodePrivateKey.generate();
+        NodePrivateKey kb = NodePrivateKey.generate();
+        NodePrivateKey kc = NodePrivateKey.generate();
+        EmbeddedChannel a = registered(ka, "a", token);
+        EmbeddedChannel b = registered(kb, "b", token);
+        EmbeddedChannel c = registered(kc, "c", token);
+        drain(a);
+        drain(b);
+
+        Random rnd = new Random(11);
+        ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        ByteArrayOutputStream toB = new ByteArrayOutputStream();
+        ByteArrayOutputStream toC = new ByteArrayOutputStream();
+        int packets = 0;
+        for (int group = 0; group < 30; group++) { // runs of 1..9 packets, alternating destinations
+            NodePrivateKey dst = group % 2 == 0 ? kb : kc;
+            for (int i = rnd.nextInt(9); i >= 0; i--) {
+                byte[] wg = new byte[rnd.nextInt(1500)];
+                rnd.nextBytes(wg);
+                sent.writeBytes(Frames.packet(dst.publicKey(), wg, 0, wg.length));
+                (dst == kb ? toB : toC).writeBytes(Frames.packet(ka.publicKey(), wg, 0, wg.length));
+                packets++;
+            }
+        }
+        a.writeInbound(ByteBufAllocator.DEFAULT.directBuffer().writeBytes(sent.toByteArray())); // one read
+        a.runPendingTasks();
+        int bufsToB = b.outboundMessages().size();
+        byte[] gotB = packetFrames(drain(b)); // without peer-map updates about c, which may arrive meanwhile
+        byte[] gotC = packetFrames(drain(c));
+        assertThat(gotB.length).isEqualTo(toB.size());
+        assertThat(java.util.Arrays.mismatch(gotB, toB.toByteArray())).as("first difference to b").isEqualTo(-1);
+        assertThat(gotC.length).isEqualTo(toC.size());
+        assertThat(java.util.Arrays.mismatch(gotC, toC.toByteArray())).as("first difference to c").isEqualTo(-1);
+        assertThat(bufsToB).as("one buffer per run of 15 (and a peer-map update about c)").isLessThanOrEqualTo(15 + 1);
+        assertThat(rc.metrics().get(RelayCounter.PACKETS_RELAYED)).isEqualTo(packets);
+        a.finishAndReleaseAll();
+        b.finishAndReleaseAll();
+        c.finishAndReleaseAll();
+    }
+
+    @Test
+    void aRunToASlowDestinationIsDroppedAndCountedPerPacket() throws Exception {
+        String token = new RelayAdmin(rc).createToken(true, null, Set.of()).token();
+        NodePrivateKey ka = NodePrivateKey.generate();
+        NodePrivateKey kb = NodePrivateKey.generate();
+        EmbeddedChannel a = registered(ka, "a", token);
+        EmbeddedChannel b = registered(kb, "b", token);
+        drain(a);
+        b.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(8, 16));
+        b.write(Unpooled.wrappedBuffer(new byte[64])); // queued, not flushed: b is above its high-water mark
+        assertThat(b.isWritable()).isFalse();
+        ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        for (int i = 0; i < 5; i++) {
+            sent.writeBytes(Frames.packet(kb.publicKey(), new byte[100], 0, 100));
+        }
+        a.writeInbound(ByteBufAllocator.DEFAULT.directBuffer().writeBytes(sent.toByteArray()));
+        assertThat(rc.metrics().get(RelayCounter.PACKET_DESTINATION_SLOW)).isEqualTo(5);
+        assertThat(rc.metrics().get(RelayCounter.PACKETS_RELAYED)).isZero();
+        a.finishAndReleaseAll();
+        b.finishAndReleaseAll();
+    }
+
+    @Test
+    void theDecoderBoundsARunInFramesAndBytesAndStopsAtAnotherKeyOrType() {
+        NodePrivateKey k = NodePrivateKey.generate();
+        NodePrivateKey j = NodePrivateKey.generate();
+        ByteArrayOutputStream in = new ByteArrayOutputStream();
+        for (int i = 0; i < RelayFrameDecoder.MAX_RUN + 3; i++) { // 67 small frames to k: a full run, then 3
+            in.writeBytes(Frames.packet(k.publicKey(), new byte[10], 0, 10));
+        }
+        in.writeBytes(Frames.packet(j.publicKey(), new byte[10], 0, 10)); // another destination: a frame alone
+        in.writeBytes(Frames.control(new ControlMessage.Pong(1)));
+        for (int i = 0; i < 3; i++) { // 3 x 30,000 bytes: over MAX_RUN_BYTES after 2
+            in.writeBytes(Frames.packet(k.publicKey(), new byte[30_000], 0, 30_000));
+        }
+        EmbeddedChannel ch = new EmbeddedChannel(new RelayFrameDecoder(Frames.MAX_PAYLOAD, true));
+        ch.writeInbound(Unpooled.wrappedBuffer(in.toByteArray()));
+        List<String> got = new java.util.ArrayList<>();
+        for (Object o; (o = ch.readInbound()) != null; ) {
+            got.add(o instanceof PacketRun r ? "run " + r.count() : ((RelayFrame) o).type().toString());
+            io.netty.util.ReferenceCountUtil.release(o);
+        }
+        assertThat(got).containsExactly("run " + RelayFrameDecoder.MAX_RUN, "run 3", "PACKET", "CONTROL", "run 2",
+                "PACKET");
+        ch.finishAndReleaseAll();
     }
 
     @Test
