@@ -52,6 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *            half-close toward the node (bash cannot shutdown(2) a socket, but closing its only descriptor is EOF)
  *   conn 2:  GMT1 SECRET attach ID\n          (no answer) then NODE's bytes; closed when NODE half-closes
  *   conn 3:  GMT1 SECRET status ID\n          -> OK\n | ERR reason\n once the stream ended (exit code 0 | 1)
+ *   any:     GMT1 SECRET ping\n               -> OK\n (the JVM path: is a helper, not just something, there?)
  *   any:     GMT1 SECRET stop\n               -> OK\n, the file is removed, the helper exits (login, logout)
  *   a wrong secret: ERR refused\n, counted and logged; garbage: closed, counted and logged.
  * </pre>
@@ -366,6 +367,10 @@ public final class TunnelHelper implements AutoCloseable {
                 }
                 return false;
             }
+            case "ping" -> {
+                reply(c, "OK");
+                return false;
+            }
             case "stop" -> {
                 log("stop requested: exiting");
                 deleteOwnFile();
@@ -595,18 +600,13 @@ public final class TunnelHelper implements AutoCloseable {
         }
     }
 
-    /** Whether a helper answers for {@code configDir} (connect only: no request). */
+    /**
+     * Whether the helper of {@code configDir}'s file answers {@code ping} with its secret (not merely something
+     * listening on a port a dead helper once had).
+     */
     static boolean running(Path configDir) {
         Info i = read(configDir);
-        if (i == null) {
-            return false;
-        }
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), i.port()), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return i != null && "OK".equals(call(i, "ping", 1_000));
     }
 
     /**

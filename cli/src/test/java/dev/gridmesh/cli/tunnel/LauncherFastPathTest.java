@@ -107,6 +107,15 @@ class LauncherFastPathTest extends HelperFixture {
             Run off = run(new byte[0], List.of("GRIDMESH_TUNNEL_PERSIST=0"), "tunnel", "worker", "22");
             assertThat(off.err()).contains(NO_JVM);
             assertThat(h.counters().streams()).isEqualTo(4);
+
+            // the file names a process that is gone (its port could be anyone's now): the JVM path, nothing sent
+            Path file = config.resolve(TunnelHelper.FILE);
+            String real = Files.readString(file);
+            Files.writeString(file, "GMT1 " + h.port() + " " + h.secret() + " 999999999\n");
+            Run gone = run(new byte[0], List.of(), "tunnel", "worker", "22");
+            assertThat(gone.err()).contains(NO_JVM);
+            assertThat(h.counters().streams()).isEqualTo(4);
+            Files.writeString(file, real);
         }
         // a stale file (the helper is gone, its port closed): the JVM path, which would start a new helper
         Files.writeString(config.resolve(TunnelHelper.FILE), "GMT1 1 " + "0".repeat(64) + " 1\n");

@@ -27,6 +27,19 @@ class TunnelHelperTest extends HelperFixture {
             assertThat(h.secret()).matches("[0-9a-f]{64}");
             assertThat(TunnelHelper.start(config, TimeUnit.SECONDS.toNanos(60), log)).as("the lock is held").isNull();
             assertThat(TunnelHelper.running(config)).isTrue();
+            // a file naming a port where something else listens (a dead helper's port, taken since): not running
+            try (java.net.ServerSocket other = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+                Files.writeString(elsewhere.resolve(TunnelHelper.FILE), "GMT1 " + other.getLocalPort() + " " + h.secret() + " 1\n");
+                Thread.ofVirtual().start(() -> {
+                    try (Socket s = other.accept()) {
+                        s.getOutputStream().write("HTTP/1.0 400 no\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException ignored) {
+                        // the test ends
+                    }
+                });
+                assertThat(TunnelHelper.running(elsewhere)).isFalse();
+            }
         }
         assertThat(config.resolve(TunnelHelper.FILE)).doesNotExist();
         assertThat(TunnelHelper.running(config)).isFalse();
