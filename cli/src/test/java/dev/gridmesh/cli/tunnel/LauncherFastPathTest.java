@@ -47,7 +47,7 @@ class LauncherFastPathTest extends HelperFixture {
     Run run(byte[] stdin, List<String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", launcher.toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().remove("XDG_CONFIG_HOME");
         pb.environment().remove("GRIDMESH_TUNNEL_PERSIST");
         pb.environment().put("HOME", dir.resolve("home").toString());
@@ -102,6 +102,10 @@ class LauncherFastPathTest extends HelperFixture {
             assertThat(reset.err()).isEqualTo("gridmesh: tunnel reset: worker went away (test)\n");
             assertThat(h.counters().streams()).isEqualTo(4);
             assertThat(h.counters().refusedSecret()).isZero();
+            // a relative --state-dir is the caller's (the helper runs in another directory)
+            Run rel = run(new byte[0], List.of(), "tunnel", "--via", "mesh", "--state-dir", "rel", "worker", "22");
+            assertThat(rel.exit()).isEqualTo(1);
+            assertThat(rel.err()).isEqualTo("gridmesh: tunnel worker:22: no gridmesh agent at " + dir.resolve("rel/agent.sock") + "\n");
 
             // GRIDMESH_TUNNEL_PERSIST=0: the JVM path, helper untouched
             Run off = run(new byte[0], List.of("GRIDMESH_TUNNEL_PERSIST=0"), "tunnel", "worker", "22");
