@@ -174,8 +174,12 @@ public final class TunnelClient implements AutoCloseable {
         }
     }
 
-    /** Opens the stream to {@code target}; returns once the node accepted it, or throws with the reason. */
-    public void open(StreamTarget target) throws IOException {
+    /**
+     * Dials the relay and upgrades the connection, with no stream yet: the tunnel helper keeps one such spare, so
+     * that its next stream costs one STREAM_OPEN round trip instead of a TLS handshake. The relay closes an upgraded
+     * connection that carries no stream after 60 s ({@code TunnelService.DEFAULT_ENGINEER_IDLE}): open well before.
+     */
+    public void upgrade() throws IOException {
         socket = connect(15_000);
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         int code = http(socket, "GET", Frames.UPGRADE_PATH + "/tunnel", true, body);
@@ -185,6 +189,16 @@ public final class TunnelClient implements AutoCloseable {
         }
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+    }
+
+    /**
+     * Opens the stream to {@code target} (on the {@link #upgrade}d connection if there is one, else on a new one);
+     * returns once the node accepted it, or throws with the reason.
+     */
+    public void open(StreamTarget target) throws IOException {
+        if (socket == null) {
+            upgrade();
+        }
         send(FrameType.STREAM_OPEN, target.encode(), 0, target.encode().length);
         while (true) {
             Frame f = readFrame();

@@ -57,7 +57,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   a wrong secret: ERR refused\n, counted and logged; garbage: closed, counted and logged.
  * </pre>
  * Each stream chooses its route as {@link TunnelCommand} does ({@link MeshRoute#open}, else a {@link TunnelClient}
- * stream through the relay: one TLS connection per stream), with the same one-line reasons. At most
+ * stream through the relay: one TLS connection per stream), with the same one-line reasons. One spare relay
+ * connection, TLS done and upgraded, waits for the next stream (made at start and after each stream; dropped when
+ * 40 s old, and only renewed within 2 minutes of the last stream: the relay closes streamless connections at 60 s). At most
  * {@link #MAX_CONNECTIONS} connections at once; the helper exits after {@code idle} with no connection and no stream.
  */
 public final class TunnelHelper implements AutoCloseable {
@@ -73,8 +75,11 @@ public final class TunnelHelper implements AutoCloseable {
     static final int LINE_TIMEOUT_MS = 5_000;
     static final long ATTACH_TIMEOUT_MS = 10_000;
 
-    /** The counters a helper keeps (logged as they move). */
-    public record Counters(long streams, long refusedSecret, long garbage, long busy) {}
+    static final long SPARE_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(40);
+    static final long SPARE_RENEW_AFTER_USE_NANOS = TimeUnit.MINUTES.toNanos(2);
+
+    /** The counters a helper keeps (logged as they move); {@code spareHits}: relay streams opened on the spare. */
+    public record Counters(long streams, long refusedSecret, long garbage, long busy, long spareHits) {}
 
     /** One tunnel stream between its {@code tunnel} and {@code attach} connections. */
     private static final class Stream {
@@ -98,6 +103,12 @@ public final class TunnelHelper implements AutoCloseable {
     private final AtomicLong refusedSecret = new AtomicLong();
     private final AtomicLong garbage = new AtomicLong();
     private final AtomicLong busy = new AtomicLong();
+    private final AtomicLong spareHits = new AtomicLong();
+    private final Object spareLock = new Object();
+    private TunnelClient spare; // guarded by spareLock
+    private long spareBorn; // guarded by spareLock
+    private boolean refilling; // guarded by spareLock
+    private volatile long lastRelayStream = System.nanoTime();
     private final Object idleLock = new Object();
     private int active; // connections being served, guarded by idleLock
     private long idleSince; // guarded by idleLock
@@ -164,7 +175,7 @@ public final class TunnelHelper implements AutoCloseable {
     }
 
     public Counters counters() {
-        return new Counters(streamCount.get(), refusedSecret.get(), garbage.get(), busy.get());
+        return new Counters(streamCount.get(), refusedSecret.get(), garbage.get(), busy.get(), spareHits.get());
     }
 
     /** Completes once the helper stopped (idle, {@code stop}, {@link #close}). */
@@ -228,17 +239,122 @@ public final class TunnelHelper implements AutoCloseable {
     }
 
     /**
-     * One TLS exchange with the relay at start ({@code GET /tunnel/nodes}): loads and initialises the TLS, HTTP and
-     * pin code, so the first stream a launcher asks for does not pay that (over a second under load) itself.
+     * The first spare relay connection, at start: also loads and initialises the TLS, HTTP and pin code, so the
+     * first stream a launcher asks for does not pay that (over a second under load) itself. Then, every 10 s, drops a
+     * spare older than 40 s and renews it if a relay stream was opened within the last 2 minutes.
      */
     private void warmUp() {
-        try {
-            long t0 = System.nanoTime();
-            new TunnelClient(Credentials.load(configDir)).nodes();
-            log(String.format("warmed up: one TLS exchange with the relay in %.1f ms", (System.nanoTime() - t0) / 1e6));
-        } catch (IOException | RuntimeException e) {
-            log("warm-up: " + oneLine(e.getMessage()));
+        long t0 = System.nanoTime();
+        refillSpare();
+        synchronized (spareLock) {
+            if (spare != null) {
+                log(String.format("warmed up: a spare relay connection in %.1f ms", (System.nanoTime() - t0) / 1e6));
+            }
         }
+        while (!closing) {
+            synchronized (idleLock) {
+                try {
+                    idleLock.wait(10_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            boolean renew;
+            synchronized (spareLock) {
+                if (spare != null && System.nanoTime() - spareBorn > SPARE_MAX_AGE_NANOS) {
+                    spare.close();
+                    spare = null;
+                }
+                renew = spare == null && !closing && System.nanoTime() - lastRelayStream < SPARE_RENEW_AFTER_USE_NANOS;
+            }
+            if (renew) {
+                refillSpare();
+            }
+        }
+    }
+
+    /** Dials and upgrades a spare relay connection unless one is there or on its way; failures only logged. */
+    private void refillSpare() {
+        synchronized (spareLock) {
+            if (spare != null || refilling || closing) {
+                return;
+            }
+            refilling = true;
+        }
+        TunnelClient t = null;
+        try {
+            t = new TunnelClient(Credentials.load(configDir));
+            t.upgrade();
+        } catch (IOException | RuntimeException e) {
+            if (t != null) {
+                t.close();
+            }
+            t = null;
+            log("spare relay connection: " + oneLine(e.getMessage()));
+        }
+        synchronized (spareLock) {
+            refilling = false;
+            if (t != null && !closing) {
+                spare = t;
+                spareBorn = System.nanoTime();
+            } else if (t != null) {
+                t.close();
+            }
+        }
+    }
+
+    /** Whether a spare relay connection waits (tests). */
+    boolean spareReady() {
+        synchronized (spareLock) {
+            return spare != null;
+        }
+    }
+
+    /** Closes the spare's socket but leaves it in place, as a relay restart would (tests). */
+    void breakSpare() {
+        synchronized (spareLock) {
+            if (spare != null) {
+                spare.close();
+            }
+        }
+    }
+
+    /**
+     * A relay stream to {@code target}: on the spare connection when a fresh one waits (a refusal there is the
+     * answer; a dead spare is dropped and a new connection dialled), else on a new connection. Then a new spare.
+     */
+    private TunnelClient openRelay(StreamTarget target) throws IOException {
+        Credentials c = Credentials.load(configDir); // not logged in (any more): say so, spare or not
+        TunnelClient s;
+        synchronized (spareLock) {
+            s = spare != null && System.nanoTime() - spareBorn < SPARE_MAX_AGE_NANOS ? spare : null;
+            if (spare != null && s == null) {
+                spare.close();
+            }
+            spare = null;
+        }
+        lastRelayStream = System.nanoTime();
+        Thread.ofVirtual().name("tunnel-helper-spare").start(this::refillSpare);
+        if (s != null) {
+            try {
+                s.open(target);
+                spareHits.incrementAndGet();
+                return s;
+            } catch (TunnelClient.TunnelException e) {
+                s.close();
+                throw e;
+            } catch (IOException e) {
+                s.close(); // gone stale (relay restarted, connection dropped): dial afresh
+            }
+        }
+        TunnelClient t = new TunnelClient(c);
+        try {
+            t.open(target);
+        } catch (IOException e) {
+            t.close();
+            throw e;
+        }
+        return t;
     }
 
     private void idleLoop() {
@@ -414,12 +530,8 @@ public final class TunnelHelper implements AutoCloseable {
         TunnelClient relay = null;
         if (mesh == null) {
             try {
-                relay = new TunnelClient(Credentials.load(configDir));
-                relay.open(target);
+                relay = openRelay(target);
             } catch (IOException e) {
-                if (relay != null) {
-                    relay.close();
-                }
                 reply(up, "ERR " + oneLine(e.getMessage()));
                 return;
             }
@@ -543,6 +655,12 @@ public final class TunnelHelper implements AutoCloseable {
             closing = true;
             deleteOwnFile();
             closeQuietly(server);
+            synchronized (spareLock) {
+                if (spare != null) {
+                    spare.close();
+                    spare = null;
+                }
+            }
             for (Stream s : List.copyOf(streams.values())) {
                 s.down.cancel(false); // not attached yet: dropped; attached sessions run to their end
             }

@@ -99,6 +99,26 @@ class TunnelHelperTest extends HelperFixture {
     }
 
     @Test
+    void relayStreamsTakeTheSpareConnectionAndADeadSpareCostsNothingButTime() throws Exception {
+        try (TunnelHelper h = start(60_000)) {
+            await("the spare made at start", h::spareReady);
+            assertThat(roundTrip(h, "a")).isEqualTo("got 1: a");
+            assertThat(h.counters().spareHits()).isEqualTo(1);
+            await("a new spare", h::spareReady);
+            h.breakSpare(); // as if the relay had dropped it
+            assertThat(roundTrip(h, "b")).isEqualTo("got 1: b");
+            assertThat(h.counters().spareHits()).as("served on a new connection").isEqualTo(1);
+            await("a new spare", h::spareReady);
+            assertThat(roundTrip(h, "c")).isEqualTo("got 1: c");
+            assertThat(h.counters().spareHits()).isEqualTo(2);
+            // a refusal on the spare is the relay's answer, not a reason to dial again
+            await("a new spare", h::spareReady);
+            assertThat(Conn.open(h.port(), "GMT1 " + h.secret() + " tunnel relay worker 25\n").answer())
+                    .startsWith("ERR tunnel to worker:25 refused: policy:");
+        }
+    }
+
+    @Test
     void refusalsCarryTheReasonsTheJvmPathPrints() throws Exception {
         try (TunnelHelper h = start(60_000)) {
             String s = "GMT1 " + h.secret() + " tunnel ";
