@@ -8,7 +8,9 @@
 #
 # Usage: sudo benchmarks/lab/throughput.sh        (about 2 minutes; needs root; installs iperf3/wireguard-go/
 #        wireguard-tools/iputils-ping if missing; builds gridmesh via ./gridmesh)
-# Env:   SECONDS_PER_TEST (default 5), PINGS (default 20).
+# Env:   SECONDS_PER_TEST (default 5), PINGS (default 20),
+#        GRIDMESH_LIB=DIR (run the jars in DIR, e.g. another build's cli/target/dist/lib, instead of ./gridmesh's).
+# CPU ms per GB: CPU time (utime + stime, all threads) of the VPN processes in both namespaces per GB carried.
 # The box is the bottleneck (client, server and both VPN ends share its cores): compare rows within one run only.
 # Every loop is bounded; everything created is removed on exit, error or Ctrl-C.
 set -euo pipefail
@@ -61,7 +63,26 @@ stop_all() {
 [ "$(id -u)" = 0 ] || { log "throughput.sh: needs root (network namespaces, TUN)"; exit 1; }
 need_tools ip:iproute2 ping:iputils-ping iperf3:iperf3 wireguard-go:wireguard-go wg:wireguard-tools mvn:maven
 mkdir -p /run/gridmesh-lab && echo "$$ $(awk '{print $22}' "/proc/$$/stat")" >"/run/gridmesh-lab/$P"
-log "building gridmesh if needed: $("$GRIDMESH" --version)"
+if [ -n "${GRIDMESH_LIB:-}" ]; then   # jars of another build (e.g. a before/after comparison)
+  [ -f "$GRIDMESH_LIB/gridmesh-cli-0.1.0-SNAPSHOT.jar" ] || { log "throughput.sh: no gridmesh jars in $GRIDMESH_LIB"; exit 2; }
+  JAVA="$("$GRIDMESH" --launcher-java-home)/bin/java"
+  cp -r "$GRIDMESH_LIB" "$WORK/lib"
+  printf '#!/bin/sh\nexec "%s" -Xss512k --enable-native-access=ALL-UNNAMED -cp "%s/lib/*" dev.gridmesh.cli.Main "$@"\n' \
+    "$JAVA" "$WORK" >"$WORK/gridmesh"
+  chmod +x "$WORK/gridmesh"
+  GRIDMESH="$WORK/gridmesh"
+else
+  log "building gridmesh if needed: $("$GRIDMESH" --version)"
+fi
+HZ=$(getconf CLK_TCK)
+vpn_ticks() { # CPU ticks (utime + stime) of every process in both namespaces except the measuring tools
+  local t=0 pid
+  for pid in $(ip netns pids "${P}a" 2>/dev/null) $(ip netns pids "${P}b" 2>/dev/null); do
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in iperf3|ping|timeout|bash|ss|grep|"") continue ;; esac
+    t=$((t + $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0)))
+  done
+  echo "$t"
+}
 
 ip netns add "${P}a"; ip netns add "${P}b"
 in_a ip link set lo up; in_b ip link set lo up
@@ -111,7 +132,7 @@ CONF
 }
 
 measure() { # measure LABEL TARGET_IP: appends a table row
-  local label=$1 ip=$2 fwd rev rtt
+  local label=$1 ip=$2 fwd rev rtt cfwd crev
   wait_for "ping to $ip ($label)" 20 in_a ping -c1 -W1 -q "$ip"
   in_b timeout 60 iperf3 -s -1 -B "$ip" >"$WORK/iperf-s-warm.log" 2>&1 &
   local srv=$!
@@ -120,17 +141,22 @@ measure() { # measure LABEL TARGET_IP: appends a table row
   wait "$srv" || true
   iperf_one() { # iperf_one [-R]
     in_b timeout 60 iperf3 -s -1 -B "$ip" >"$WORK/iperf-s.log" 2>&1 &
-    local s=$!
+    local s=$! t0 mbps
     wait_for "iperf3 server" 10 in_b bash -c "ss -Hltn | grep -q ':5201 '"
-    in_a timeout $((T + 30)) iperf3 -c "$ip" -t "$T" -f m --connect-timeout 5000 "$@" 2>&1 \
-      | tee -a "$WORK/iperf-c.log" | awk '/receiver/ {v=$(NF-2)} END {if (v == "") v="n/a"; print v}'
+    t0=$(vpn_ticks)
+    mbps=$(in_a timeout $((T + 30)) iperf3 -c "$ip" -t "$T" -f m --connect-timeout 5000 "$@" 2>&1 \
+      | tee -a "$WORK/iperf-c.log" | awk '/receiver/ {v=$(NF-2)} END {if (v == "") v="n/a"; print v}')
+    awk -v d="$(($(vpn_ticks) - t0))" -v hz="$HZ" -v m="$mbps" -v s="$T" \
+      'BEGIN {gb = m * s / 8 / 1000; if (d > 0 && gb > 0) printf "%d", d * 1000 / hz / gb; else printf "-"}' \
+      >"$WORK/cpu-last"
+    echo "$mbps"
     wait "$s" || true
   }
-  fwd=$(iperf_one)
-  rev=$(iperf_one -R)
+  fwd=$(iperf_one); cfwd=$(cat "$WORK/cpu-last")
+  rev=$(iperf_one -R); crev=$(cat "$WORK/cpu-last")
   rtt=$(in_a ping -c "$PINGS" -i 0.2 -q "$ip" | awk -F/ '/^rtt/ {print $5}')
-  ROWS+=("| $label | $fwd | $rev | ${rtt:-n/a} |")
-  log "  $label: a->b $fwd Mbit/s, b->a $rev Mbit/s, RTT $rtt ms"
+  ROWS+=("| $label | $fwd | $rev | ${rtt:-n/a} | $cfwd / $crev |")
+  log "  $label: a->b $fwd Mbit/s, b->a $rev Mbit/s, RTT $rtt ms, CPU ms/GB $cfwd / $crev (load $(cut -d' ' -f1-3 /proc/loadavg))"
 }
 
 # ------------------------------------------------------------------------------------------------ paths
@@ -156,8 +182,9 @@ cat <<TABLE
 
 $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, kernel $(uname -r), $("$GRIDMESH" --version 2>/dev/null | head -1), wireguard-go $(wireguard-go --version 2>/dev/null | awk '/^wireguard-go/ {print $2}'), iperf3 $(iperf3 --version | awk 'NR==1 {print $2}')
 iperf3 TCP ${T} s per direction (a->b = client in a sends; b->a = iperf3 -R), ping: mean RTT of ${PINGS}.
+CPU ms per GB: CPU time of the VPN processes of both ends (all threads, JIT included) per GB carried. Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg).
 
-| path | TCP a->b Mbit/s | TCP b->a (-R) Mbit/s | RTT ms |
-|---|---|---|---|
+| path | TCP a->b Mbit/s | TCP b->a (-R) Mbit/s | RTT ms | CPU ms per GB a->b / b->a |
+|---|---|---|---|---|
 $(printf '%s\n' "${ROWS[@]}")
 TABLE
