@@ -19,7 +19,8 @@
 # After the table: `gridmesh tunnel worker 22` alone (the ssh-config ProxyCommand line, warm and cold) from its start
 # to the first byte of the SSH banner, with its CPU time, and the same lines moving BULK_MIB MiB into a sink on the
 # worker (127.0.0.1:9009, allowed by the agent and the policy): the client's own bulk cost without ssh's (warm: the
-# launcher's two cats plus the helper JVM's CPU).
+# launcher's two cats plus the helper JVM's CPU). The warm first-byte runs follow 20 unmeasured ones (the helper's
+# JIT warms up as over a working day); the first run, which starts the helper, is reported on its own.
 # Usage: sudo benchmarks/lab/tunnel.sh   (root; a few minutes)   Env: RUNS (5), BULK_MIB (100), GRIDMESH_LIB=DIR.
 # Compare rows within one run only: everything shares the box. Namespaces, processes and files go on exit.
 set -euo pipefail
@@ -170,10 +171,12 @@ r = resource.getrusage(resource.RUSAGE_CHILDREN)
 if b != b"SSH-": sys.exit("no SSH banner: %r" % b)
 print("%d %d" % (dt * 1000, (r.ru_utime + r.ru_stime) * 1000))' "$1"
 }
-# first_bytes NAME LINE [ENV=V]: the first run alone (it may write an AppCDS archive or start the helper), then RUNS
+# first_bytes NAME LINE [ENV=V] [WARMUP]: the first run alone (it may write an AppCDS archive or start the helper),
+# WARMUP runs not counted (the helper's JIT warms up as it would over a working day), then RUNS
 first_bytes() {
   local name=$1 line=$2 first ms cpu fb=() fcpu=() i
   first=$(first_byte "$line" "${3:-}")
+  for i in $(seq "${4:-0}"); do first_byte "$line" "${3:-}" >/dev/null; done
   for i in $(seq "$RUNS"); do read -r ms cpu < <(first_byte "$line" "${3:-}"); fb+=("$ms"); fcpu+=("$cpu"); done
   local med cmed
   med=$(printf '%s\n' "${fb[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
@@ -186,7 +189,7 @@ FB_LINES=()
 helper_stop # cold: no helper, no fast path
 first_bytes "cold: GRIDMESH_TUNNEL_PERSIST=0, a JVM per connection" "$PROXY_COLD" GRIDMESH_TUNNEL_PERSIST=0
 # warm: the first run of the launcher's line goes the JVM path and starts the helper; the RUNS after it are the fast path
-first_bytes "warm: the launcher's fast path through the tunnel helper, no JVM" "$PROXY"
+first_bytes "warm: the launcher's fast path through the tunnel helper, no JVM" "$PROXY" "" 20
 # and the same ProxyCommand lines moving BULK_MIB MiB into the worker's sink: wall time and the client's CPU per GiB
 # (warm: the launcher's cats and the helper JVM's CPU, read from /proc before and after)
 SINK_LINES=()
