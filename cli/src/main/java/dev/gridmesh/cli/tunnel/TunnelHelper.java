@@ -74,6 +74,8 @@ public final class TunnelHelper implements AutoCloseable {
     static final int MAX_LINE = 1024;
     static final int LINE_TIMEOUT_MS = 5_000;
     static final long ATTACH_TIMEOUT_MS = 10_000;
+    /** The helper's log is moved to {@code .log.1} when a new helper starts and finds it larger than this. */
+    static final long MAX_LOG_BYTES = 1 << 20;
 
     static final long SPARE_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(40);
     static final long SPARE_RENEW_AFTER_USE_NANOS = TimeUnit.MINUTES.toNanos(2);
@@ -788,9 +790,13 @@ public final class TunnelHelper implements AutoCloseable {
                     "dev.gridmesh.cli.Main", "tunnel-daemon"));
             Path logDir = ProxyCommandLine.cacheDir();
             Files.createDirectories(logDir);
+            Path logFile = logDir.resolve("tunnel-helper.log");
+            if (Files.isRegularFile(logFile) && Files.size(logFile) > MAX_LOG_BYTES) { // one line per stream adds up
+                Files.move(logFile, logDir.resolve("tunnel-helper.log.1"), StandardCopyOption.REPLACE_EXISTING);
+            }
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve("tunnel-helper.log").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .redirectErrorStream(true);
             pb.environment().put("GRIDMESH_HELPER_CONFIG_DIR", configDir.toString());
             pb.start();
