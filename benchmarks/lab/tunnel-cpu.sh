@@ -37,7 +37,9 @@ cleanup() {
   trap - EXIT INT TERM
   stop_pids "${PIDS[@]}" 2>/dev/null || true
   del_run_netns
-  for c in e j w; do rmdir "$CGR/${P}_$c" 2>/dev/null || true; done
+  for c in e j w; do # a killed process leaves its group a moment after the kill: retry, bounded
+    for _ in $(seq 50); do rmdir "$CGR/${P}_$c" 2>/dev/null && break; [ -d "$CGR/${P}_$c" ] || break; sleep 0.1; done
+  done
   ((rc == 0)) || { log "tunnel-cpu.sh: failed (exit $rc); logs:"; for f in "$WORK"/*.log; do [ -f "$f" ] && { log "--- $f"; tail -n 15 "$f" >&2; }; done; }
   rm -rf "$WORK"
   exit "$rc"
