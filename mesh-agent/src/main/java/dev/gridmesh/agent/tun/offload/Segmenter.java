@@ -125,8 +125,10 @@ public final class Segmenter {
             if (needsCsum) {
                 int at = gsoType == VnetHeader.GSO_NONE ? csumStart : iphLen;
                 int field = at + (gsoType == VnetHeader.GSO_NONE ? csumOffset : 16);
-                // the field holds the pseudo-header sum: sum everything from csum_start, complement, store
-                out.putShort(field, (short) ~Checksums.fold(Checksums.sum(out, at, len, 0)));
+                // the field holds the pseudo-header sum: sum everything from csum_start, complement, store; a
+                // result of 0 goes out as 0xffff (the same in ones' complement, and "no checksum" to UDP if it were 0)
+                int c = ~Checksums.fold(Checksums.sum(out, at, len, 0)) & 0xffff;
+                out.putShort(field, (short) (c == 0 ? 0xffff : c));
             }
             return;
         }

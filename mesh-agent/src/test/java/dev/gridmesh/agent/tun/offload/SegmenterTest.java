@@ -66,6 +66,26 @@ class SegmenterTest {
     }
 
     @Test
+    void completesAPartialUdpChecksum() {
+        int len = 20 + 8 + 77;
+        ByteBuffer p = ByteBuffer.allocateDirect(len);
+        p.put(0, (byte) 0x45).putShort(2, (short) len).put(8, (byte) 64).put(9, (byte) 17)
+                .putInt(12, 0x64400001).putInt(16, 0x64400002);
+        Checksums.fixIpv4Header(p, 0, 20);
+        p.putShort(20, (short) 5353).putShort(22, (short) 53).putShort(24, (short) (len - 20));
+        for (int i = 28; i < len; i++) {
+            p.put(i, (byte) i);
+        }
+        p.putShort(26, (short) Checksums.fold(Checksums.pseudoHeader(p, 0, 17, len - 20)));
+        ByteBuffer frame = TcpFrames.plainFrame(p);
+        VnetHeader.put(frame, 0, VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_NONE, 0, 0, 20, 6);
+        ByteBuffer out = TcpFrames.segment(frame, 2047).get(0);
+        assertThat(out.getShort(26)).isNotZero();
+        assertThat(Checksums.fold(Checksums.sum(out, 20, len, Checksums.pseudoHeader(out, 0, 17, len - 20))))
+                .isEqualTo(0xffff);
+    }
+
+    @Test
     void passesAPlainPacketThroughUnchanged() {
         ByteBuffer p = TcpFrames.packet(false, 1, 5, 6, TcpFrames.ACK, new byte[0], payload(10), 1234, true);
         List<ByteBuffer> out = TcpFrames.segment(TcpFrames.plainFrame(p), 2047);
