@@ -14,7 +14,8 @@
 #
 # Pair i is agent a<i> (iperf3 client) and b<i> (iperf3 server); "a->b" = client sends, "b->a" = iperf3 -R.
 # Usage: sudo benchmarks/lab/relay-throughput.sh     (root; ~3-5 min on a loaded 2-core box)
-# Env:   SECONDS_PER_TEST (5), PAIRS (8), WARMUP (8: seconds of iperf3 --bidir over pair 1 first, for the JIT),
+# Env:   SECONDS_PER_TEST (10), PAIRS (8), WARMUP (20: seconds of iperf3 --bidir over pair 1 first, so the JIT has
+#        compiled the packet path: with 8 s, C2 was still compiling in every process during the 1-pair test),
 #        AGENT_HEAP (-Xmx96m: per agent JVM), PROFILE=1 (JFR on the relay and pair 1's agents during the 1-pair
 #        test, recordings kept in /tmp/gridmesh-relay-jfr.<run>/),
 #        GRIDMESH_LIB=DIR (run the jars in DIR, e.g. another build's cli/target/dist/lib, instead of ./gridmesh's).
@@ -27,11 +28,11 @@ ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 GRIDMESH="$ROOT/gridmesh"
-T=${SECONDS_PER_TEST:-5}
+T=${SECONDS_PER_TEST:-10}
 PAIRS=${PAIRS:-8}
 AGENT_HEAP=${AGENT_HEAP:--Xmx96m}
 PROFILE=${PROFILE:-0}
-WARMUP=${WARMUP:-8}
+WARMUP=${WARMUP:-20}
 C=abcdefghijklmnopqrstuvwxyz0123456789
 RUN=${C:RANDOM%26:1}${C:RANDOM%36:1}${C:RANDOM%36:1}${C:RANDOM%36:1}
 P="gm$RUN"
@@ -152,9 +153,9 @@ declare -A IP_B
 log "1 pair: starting relay and agents a1, b1"
 start_agent a1; start_agent b1
 wait_pairs 1 1
-in_ns a1 timeout 40 iperf3 -c "${IP_B[1]}" -t "$WARMUP" --bidir --connect-timeout 5000 >/dev/null 2>&1 &   # JIT warm-up
+in_ns a1 timeout $((WARMUP + 30)) iperf3 -c "${IP_B[1]}" -t "$WARMUP" --bidir --connect-timeout 5000 >/dev/null 2>&1 &   # JIT warm-up
 warm=$!
-in_ns b1 timeout 50 iperf3 -s -1 -B "${IP_B[1]}" >/dev/null 2>&1 || true
+in_ns b1 timeout $((WARMUP + 40)) iperf3 -s -1 -B "${IP_B[1]}" >/dev/null 2>&1 || true
 wait "$warm" || true
 RTT=$(in_ns a1 ping -c 20 -i 0.2 -q "${IP_B[1]}" | awk -F/ '/^rtt/ {print $5}')
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
