@@ -213,11 +213,13 @@ public final class LinuxTunDevice implements TunDevice {
         return name;
     }
 
+    /**
+     * Without offloads each read(2) lands one packet in the batch's next buffer; with offloads it reads one frame
+     * (virtio_net_hdr + up to 64 KiB) into {@link #frame}, which the segmenter cuts into the batch (what does not fit
+     * waits for the next call).
+     */
     @Override
     public int read(PacketBatch batch) throws IOException {
-        if (vnet) {
-            return readFrames(batch);
-        }
         readLock.lock();
         try {
             int capacity = batch.capacity();
@@ -227,12 +229,11 @@ public final class LinuxTunDevice implements TunDevice {
                     batch.setCount(0);
                     return -1;
                 }
-                int n = 0;
+                int n = vnet ? drainPending(batch, 0) : 0;
                 while (n < capacity) {
-                    long r = LibC.read(fd, batch.address(n), size);
+                    long r = vnet ? LibC.read(fd, frameAddress, FRAME_SIZE) : LibC.read(fd, batch.address(n), size);
                     if (r > 0) {
-                        batch.get(n).clear().limit((int) r);
-                        n++;
+                        n = vnet ? cutFrame(batch, n, (int) r) : placed(batch, n, (int) r);
                         continue;
                     }
                     if (r == 0) {
@@ -267,60 +268,21 @@ public final class LinuxTunDevice implements TunDevice {
         }
     }
 
-    /** {@link #read} with offloads: frames into {@link #frame}, cut into the batch by the segmenter. */
-    private int readFrames(PacketBatch batch) throws IOException {
-        readLock.lock();
-        try {
-            int capacity = batch.capacity();
-            int maxPacket = batch.bufferSize() - 1; // a full buffer reads as "too big" downstream
-            while (true) {
-                if (closed.get()) {
-                    batch.setCount(0);
-                    return -1;
-                }
-                int n = drainPending(batch, 0);
-                while (n < capacity) {
-                    long r = LibC.read(fd, frameAddress, FRAME_SIZE);
-                    if (r > 0) {
-                        frame.clear().limit((int) r);
-                        pendingCount = segmenter.begin(frame, maxPacket);
-                        pendingNext = 0;
-                        if (pendingCount > 1 || frame.get(1) != 0) {
-                            gsoFramesRead.incrementAndGet();
-                        }
-                        n = drainPending(batch, n);
-                        continue;
-                    }
-                    if (r == 0) {
-                        continue;
-                    }
-                    int e = LibC.errno();
-                    if (e == LibC.EAGAIN) {
-                        break;
-                    }
-                    if (e == LibC.EINTR) {
-                        continue;
-                    }
-                    if (closed.get()) {
-                        batch.setCount(0);
-                        return -1;
-                    }
-                    throw new IOException("read from TUN " + name + ": " + strerror(e));
-                }
-                if (n > 0) {
-                    batch.setCount(n);
-                    return n;
-                }
-                if (LibC.poll(pollFdsAddress, 2, -1) < 0) {
-                    int e = LibC.errno();
-                    if (e != LibC.EINTR) {
-                        throw new IOException("poll on TUN " + name + ": " + strerror(e));
-                    }
-                }
-            }
-        } finally {
-            readLock.unlock();
+    /** A plain read of {@code length} bytes landed in buffer {@code n}; returns the next free index. */
+    private static int placed(PacketBatch batch, int n, int length) {
+        batch.get(n).clear().limit(length);
+        return n + 1;
+    }
+
+    /** A frame of {@code length} bytes landed in {@link #frame}: cut it into the batch from index {@code n}. */
+    private int cutFrame(PacketBatch batch, int n, int length) {
+        frame.clear().limit(length);
+        pendingCount = segmenter.begin(frame, batch.bufferSize() - 1); // a full buffer reads as "too big" downstream
+        pendingNext = 0;
+        if (pendingCount > 1 || frame.get(1) != 0) {
+            gsoFramesRead.incrementAndGet();
         }
+        return drainPending(batch, n);
     }
 
     private int drainPending(PacketBatch batch, int n) {
