@@ -56,3 +56,47 @@ iperf_tcp() {
     | tee "$WORK/iperf-c-$tag.log" | awk '/receiver/ {v=$(NF-2)} END {if (v == "") v="n/a"; print v}'
   wait "$s" 2>/dev/null || true
 }
+
+# in_ns NS CMD...: CMD in this run's namespace $P$NS
+in_ns() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
+
+# tunnel_lab: the lab of tunnel.sh and tunnel-cpu.sh (diagram atop tunnel.sh). Namespaces ${P}w worker, ${P}n its
+# NAT (MASQUERADE --random-fully + a home router's inbound DROP), ${P}j jump/relay host, ${P}e engineer; then in
+# $WORK: the engineer's and the worker's ssh keys (eng_key, worker_key), authorized_keys, and sshd configs
+# worker_sshd_config (127.0.0.1:22) and jump_sshd_config (198.18.40.1:22 and 198.18.42.1:22).
+tunnel_lab() {
+  local ns
+  for ns in w n j e; do ip netns add "$P$ns"; in_ns "$ns" ip link set lo up; done
+  veth w lan 198.18.41.2/24 n wlan 198.18.41.1/24
+  veth n wan 198.18.40.2/24 j nat 198.18.40.1/24
+  veth e wan 198.18.42.2/24 j eng 198.18.42.1/24
+  in_ns w ip route add default via 198.18.41.1
+  in_ns n ip route add default via 198.18.40.1
+  in_ns e ip route add default via 198.18.42.1
+  in_ns n sysctl -qw net.ipv4.ip_forward=1
+  in_ns j sysctl -qw net.ipv4.ip_forward=1
+  in_ns n iptables -t nat -A POSTROUTING -s 198.18.41.0/24 -o wan -j MASQUERADE --random-fully
+  in_ns n iptables -A FORWARD -i wan -o wlan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  in_ns n iptables -A FORWARD -i wan -o wlan -j DROP
+
+  mkdir -p "$WORK/home" /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/eng_key"
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/worker_key"
+  cat "$WORK/eng_key.pub" "$WORK/worker_key.pub" >"$WORK/authorized_keys"
+  _sshd_conf worker 127.0.0.1:22
+  _sshd_conf jump 198.18.40.1:22
+  echo "ListenAddress 198.18.42.1:22" >>"$WORK/jump_sshd_config"
+}
+# veth NS_A IF_A CIDR_A NS_B IF_B CIDR_B: a veth pair between two of this run's namespaces, addressed and up
+veth() {
+  ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
+  in_ns "$1" ip addr add "$3" dev "$2"; in_ns "$1" ip link set "$2" up
+  in_ns "$4" ip addr add "$6" dev "$5"; in_ns "$4" ip link set "$5" up
+}
+_sshd_conf() { # NAME LISTEN
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/$1_host"
+  printf '%s\n' "ListenAddress $2" "HostKey $WORK/$1_host" "PidFile $WORK/$1.pid" "UsePAM no" \
+    "PermitRootLogin prohibit-password" "AuthorizedKeysFile $WORK/authorized_keys" "StrictModes no" \
+    "PasswordAuthentication no" "KbdInteractiveAuthentication no" "SetEnv HOME=$WORK/home" "GatewayPorts no" \
+    "MaxStartups 100" >"$WORK/$1_sshd_config"
+}

@@ -57,7 +57,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-in_ns() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
 
 # ------------------------------------------------------------------------------------------------ set-up
 [ "$(id -u)" = 0 ] || { log "relay-throughput.sh: needs root (network namespaces, TUN)"; exit 1; }
@@ -79,15 +78,10 @@ gm() { # gm NS JVM_OPTS ARGS...: the CLI from the snapshot, in namespace NS
 }
 
 mkns() { ip netns add "$P$1"; in_ns "$1" ip link set lo up; }
-link() { # link NS1 IF1 CIDR1 NS2 IF2 CIDR2
-  ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
-  in_ns "$1" ip addr add "$3" dev "$2"; in_ns "$1" ip link set "$2" up
-  in_ns "$4" ip addr add "$6" dev "$5"; in_ns "$4" ip link set "$5" up
-}
 log "lab: relay, 2 symmetric NATs, $PAIRS agent pairs; direct pair on its own veth"
 mkns i; mkns n1; mkns n2
-link n1 wan 198.18.1.2/24 i v-n1 198.18.1.1/24
-link n2 wan 198.18.2.2/24 i v-n2 198.18.2.1/24
+veth n1 wan 198.18.1.2/24 i v-n1 198.18.1.1/24
+veth n2 wan 198.18.2.2/24 i v-n2 198.18.2.1/24
 in_ns i sysctl -qw net.ipv4.ip_forward=1
 in_ns i iptables -A FORWARD -p udp -j DROP                   # no UDP between the NATs: relay only
 for n in 1 2; do
@@ -234,7 +228,7 @@ stop_pids "${PIDS[@]}"; PIDS=()
 # ------------------------------------------------------------------------------------------------ direct
 log "direct gridmesh <-> gridmesh (wg-quick)"
 mkns da; mkns db
-link da v-db 198.18.3.1/24 db v-da 198.18.3.2/24
+veth da v-db 198.18.3.1/24 db v-da 198.18.3.2/24
 KA=$(wg genkey); KB=$(wg genkey); PA=$(wg pubkey <<<"$KA"); PB=$(wg pubkey <<<"$KB")   # wireguard-tools
 wgconf() { # wgconf PRIV ADDR PEERPUB PEERADDR PEERLAB
   cat <<CONF

@@ -63,40 +63,9 @@ chmod +x "$WORK/in_cg"
 usage_ns() { # host -> CPU ns used by its group so far
   if ((CGV == 1)); then cat "$CGR/${P}_$1/cpuacct.usage"; else awk '/^usage_usec/ {print $2 * 1000}' "$CGR/${P}_$1/cpu.stat"; fi
 }
-in_ns() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
 in_host() { local ns=$1; shift; "$WORK/in_cg" "$ns" ip netns exec "$P$ns" "$@"; } # in the namespace and its cgroup
 
-for ns in w n j e; do ip netns add "$P$ns"; in_ns "$ns" ip link set lo up; done
-link() { # NS_A IF_A CIDR_A NS_B IF_B CIDR_B
-  ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
-  in_ns "$1" ip addr add "$3" dev "$2"; in_ns "$1" ip link set "$2" up
-  in_ns "$4" ip addr add "$6" dev "$5"; in_ns "$4" ip link set "$5" up
-}
-link w lan 198.18.41.2/24 n wlan 198.18.41.1/24
-link n wan 198.18.40.2/24 j nat 198.18.40.1/24
-link e wan 198.18.42.2/24 j eng 198.18.42.1/24
-in_ns w ip route add default via 198.18.41.1
-in_ns n ip route add default via 198.18.40.1
-in_ns e ip route add default via 198.18.42.1
-in_ns n sysctl -qw net.ipv4.ip_forward=1
-in_ns j sysctl -qw net.ipv4.ip_forward=1
-in_ns n iptables -t nat -A POSTROUTING -s 198.18.41.0/24 -o wan -j MASQUERADE --random-fully
-in_ns n iptables -A FORWARD -i wan -o wlan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-in_ns n iptables -A FORWARD -i wan -o wlan -j DROP
-
-mkdir -p "$WORK/home" /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/eng_key"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/worker_key"
-cat "$WORK/eng_key.pub" "$WORK/worker_key.pub" >"$WORK/authorized_keys"
-sshd_conf() { # NAME LISTEN
-  ssh-keygen -q -t ed25519 -N '' -f "$WORK/$1_host"
-  printf '%s\n' "ListenAddress $2" "HostKey $WORK/$1_host" "PidFile $WORK/$1.pid" "UsePAM no" \
-    "PermitRootLogin prohibit-password" "AuthorizedKeysFile $WORK/authorized_keys" "StrictModes no" \
-    "PasswordAuthentication no" "KbdInteractiveAuthentication no" "SetEnv HOME=$WORK/home" "GatewayPorts no" >"$WORK/$1_sshd_config"
-}
-sshd_conf worker 127.0.0.1:22
-sshd_conf jump 198.18.40.1:22
-echo "ListenAddress 198.18.42.1:22" >>"$WORK/jump_sshd_config"
+tunnel_lab # namespaces, links, the NAT, ssh keys and sshd configs (lib.sh)
 in_host w /usr/sbin/sshd -D -e -f "$WORK/worker_sshd_config" >"$WORK/sshd-worker.log" 2>&1 & PIDS+=($!)
 in_host j /usr/sbin/sshd -D -e -f "$WORK/jump_sshd_config" >"$WORK/sshd-jump.log" 2>&1 & PIDS+=($!)
 SSHO=(-i "$WORK/eng_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR)

@@ -67,40 +67,7 @@ chmod +x "$WORK/gridmesh"
 ENG="$WORK/gridmesh"
 helper_stop() { [ -z "${HOME_ENG:-}" ] || HOME=$HOME_ENG GRIDMESH_NO_CDS=1 ip netns exec "${P}e" "$ENG" tunnel-daemon --stop >/dev/null 2>&1 || true; }
 
-in_ns() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
-for ns in w n j e; do ip netns add "$P$ns"; in_ns "$ns" ip link set lo up; done
-link() { # NS_A IF_A CIDR_A NS_B IF_B CIDR_B
-  ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
-  in_ns "$1" ip addr add "$3" dev "$2"; in_ns "$1" ip link set "$2" up
-  in_ns "$4" ip addr add "$6" dev "$5"; in_ns "$4" ip link set "$5" up
-}
-link w lan 198.18.41.2/24 n wlan 198.18.41.1/24
-link n wan 198.18.40.2/24 j nat 198.18.40.1/24
-link e wan 198.18.42.2/24 j eng 198.18.42.1/24
-in_ns w ip route add default via 198.18.41.1
-in_ns n ip route add default via 198.18.40.1
-in_ns e ip route add default via 198.18.42.1
-in_ns n sysctl -qw net.ipv4.ip_forward=1
-in_ns j sysctl -qw net.ipv4.ip_forward=1
-in_ns n iptables -t nat -A POSTROUTING -s 198.18.41.0/24 -o wan -j MASQUERADE --random-fully
-in_ns n iptables -A FORWARD -i wan -o wlan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-in_ns n iptables -A FORWARD -i wan -o wlan -j DROP
-
-# keys and sshds: worker (loopback only) and jump (its lab address, for ssh -R)
-mkdir -p "$WORK/home" /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/eng_key"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/worker_key"
-cat "$WORK/eng_key.pub" "$WORK/worker_key.pub" >"$WORK/authorized_keys"
-sshd_conf() { # NAME LISTEN
-  ssh-keygen -q -t ed25519 -N '' -f "$WORK/$1_host"
-  printf '%s\n' "ListenAddress $2" "HostKey $WORK/$1_host" "PidFile $WORK/$1.pid" "UsePAM no" \
-    "PermitRootLogin prohibit-password" "AuthorizedKeysFile $WORK/authorized_keys" "StrictModes no" \
-    "PasswordAuthentication no" "KbdInteractiveAuthentication no" "SetEnv HOME=$WORK/home" "GatewayPorts no" \
-    "MaxStartups 100" >"$WORK/$1_sshd_config"
-}
-sshd_conf worker 127.0.0.1:22
-sshd_conf jump 198.18.40.1:22
-echo "ListenAddress 198.18.42.1:22" >>"$WORK/jump_sshd_config"
+tunnel_lab # namespaces, links, the NAT, ssh keys and sshd configs (lib.sh)
 in_ns w /usr/sbin/sshd -D -e -f "$WORK/worker_sshd_config" >"$WORK/sshd-worker.log" 2>&1 & PIDS+=($!)
 in_ns j /usr/sbin/sshd -D -e -f "$WORK/jump_sshd_config" >"$WORK/sshd-jump.log" 2>&1 & PIDS+=($!)
 SSHO=(-i "$WORK/eng_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR)
