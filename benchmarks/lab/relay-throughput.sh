@@ -15,7 +15,8 @@
 # Pair i is agent a<i> (iperf3 client) and b<i> (iperf3 server); "a->b" = client sends, "b->a" = iperf3 -R.
 # Usage: sudo benchmarks/lab/relay-throughput.sh     (root; ~3-5 min on a loaded 2-core box)
 # Env:   SECONDS_PER_TEST (10), PAIRS (8), WARMUP (20: seconds of iperf3 --bidir over pair 1 first, so the JIT has
-#        compiled the packet path: with 8 s, C2 was still compiling in every process during the 1-pair test),
+#        compiled the packet path: with 8 s, C2 was still compiling in every process during the 1-pair test; the
+#        PAIRS-1 later pairs get the same warm-up, all at once, before their test),
 #        AGENT_HEAP (-Xmx96m: per agent JVM), PROFILE=1 (JFR on the relay and pair 1's agents during the 1-pair
 #        test, recordings kept in /tmp/gridmesh-relay-jfr.<run>/),
 #        GRIDMESH_LIB=DIR (run the jars in DIR, e.g. another build's cli/target/dist/lib, instead of ./gridmesh's).
@@ -208,9 +209,19 @@ if ((PAIRS > 1)); then
     wait "${pids[@]}" || true
     cat "$WORK"/sum-"$tag"* | awk '$1 != "n/a" {s += $1; k++} END {printf "%.0f (%d/%d streams)", s, k, NR}'
   }
-  for i in $(seq 2 "$PAIRS"); do   # a short warm-up of the new agents
-    in_ns "a$i" ping -c 20 -i 0.05 -q "${IP_B[$i]}" >/dev/null 2>&1 || true
+  # the new agents' JIT warm-up, as pair 1 had: WARMUP s of iperf3 --bidir on every new pair at once
+  log "  warm-up: ${WARMUP} s of iperf3 --bidir on pairs 2-$PAIRS at once"
+  wpids=()
+  for i in $(seq 2 "$PAIRS"); do
+    in_ns "b$i" timeout $((WARMUP + 40)) iperf3 -s -1 -B "${IP_B[$i]}" >/dev/null 2>&1 &
+    wpids+=($!)
   done
+  for i in $(seq 2 "$PAIRS"); do
+    wait_for "iperf3 server b$i" 20 in_ns "b$i" bash -c "ss -Hltn | grep -q '${IP_B[$i]}:5201 '" || true
+    in_ns "a$i" timeout $((WARMUP + 30)) iperf3 -c "${IP_B[$i]}" -t "$WARMUP" --bidir --connect-timeout 5000 >/dev/null 2>&1 &
+    wpids+=($!)
+  done
+  wait "${wpids[@]}" 2>/dev/null || true
   LOADN=$(cut -d' ' -f1-3 /proc/loadavg)
   FN=$(many mf)
   RN=$(many mr -R)

@@ -21,7 +21,8 @@
 # worker (127.0.0.1:9009, allowed by the agent and the policy): the client's own bulk cost without ssh's (warm: the
 # launcher's two cats plus the helper JVM's CPU). The warm first-byte runs follow 20 unmeasured ones (the helper's
 # JIT warms up as over a working day); the first run, which starts the helper, is reported on its own.
-# Usage: sudo benchmarks/lab/tunnel.sh   (root; a few minutes)   Env: RUNS (5), BULK_MIB (100), GRIDMESH_LIB=DIR.
+# Usage: sudo benchmarks/lab/tunnel.sh   (root; a few minutes)   Env: RUNS (5), BULK_MIB (100), GRIDMESH_LIB=DIR,
+#   WARM_MIB (300: MiB pushed through the warm gridmesh paths before the sink lines and the table, not measured).
 # Compare rows within one run only: everything shares the box. Namespaces, processes and files go on exit.
 set -euo pipefail
 
@@ -31,6 +32,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib.sh"
 RUNS=${RUNS:-5}
 BULK_MIB=${BULK_MIB:-100}
+WARM_MIB=${WARM_MIB:-300}
 C=abcdefghijklmnopqrstuvwxyz0123456789
 RUN=${C:RANDOM%26:1}${C:RANDOM%36:1}${C:RANDOM%36:1}${C:RANDOM%36:1}
 P="gm$RUN"
@@ -157,6 +159,14 @@ helper_stop # cold: no helper, no fast path
 first_bytes "cold: GRIDMESH_TUNNEL_PERSIST=0, a JVM per connection" "$PROXY_COLD" GRIDMESH_TUNNEL_PERSIST=0
 # warm: the first run of the launcher's line goes the JVM path and starts the helper; the RUNS after it are the fast path
 first_bytes "warm: the launcher's fast path through the tunnel helper, no JVM" "$PROXY" "" 20
+# steady state, as a relay, an agent, a running forward and the helper are over a working day: WARM_MIB MiB of ssh
+# upload through the helper's ProxyCommand and through forward first, not measured (the JIT of relay, agent, helper
+# and forward); OpenSSH's processes are native. The cold rows and lines below still start their JVMs per connection.
+if ((WARM_MIB > 0)); then
+  log "warm-up: ${WARM_MIB} MiB through the helper's ProxyCommand and through forward (not measured)"
+  head -c "${WARM_MIB}M" /dev/zero | HOME=$HOME_ENG timeout 600 ip netns exec "${P}e" ssh -F "$WORK/ssh_config" "${SSHO[@]}" root@worker 'cat > /dev/null'
+  head -c "${WARM_MIB}M" /dev/zero | HOME=$HOME_ENG timeout 600 ip netns exec "${P}e" ssh "${SSHO[@]}" -p "$FWD" root@127.0.0.1 'cat > /dev/null'
+fi
 # and the same ProxyCommand lines moving BULK_MIB MiB into the worker's sink: wall time and the client's CPU per GiB
 # (warm: the launcher's cats and the helper JVM's CPU, read from /proc before and after)
 SINK_LINES=()
@@ -192,4 +202,5 @@ printf '\n| path (same run) | `ssh ... true` setup ms (median of %s) | bulk `cat
 printf '%s\n' "${ROWS[@]}"
 printf '\n'
 printf '%s\n' "${SINK_LINES[@]}" "${FB_LINES[@]}"
+printf '\ngridmesh warm-up before the sink lines and the table (not measured): %s MiB through the helper path and %s MiB through forward\n' "$WARM_MIB" "$WARM_MIB"
 printf '\nload average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
