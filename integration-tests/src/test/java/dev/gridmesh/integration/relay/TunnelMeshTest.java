@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
  *   <li>auto falls back to the relay for a service on the worker's loopback only (9001); {@code --via mesh} to it
  *       fails with one line.</li>
  *   <li>{@code gridmesh relay stats}: two tunnel streams opened and accepted (2. and 3.), bytes both ways.</li>
+ *   <li>The launcher's fast path through the per-user tunnel helper: {@code gridmesh ssh} goes over the mesh too
+ *   (sshd sees the overlay IP; the helper logs the stream "via mesh").</li>
  * </ol>
  * Run as root: {@code mvn -o -pl integration-tests test -Pit -Dtest=TunnelMeshTest}. Logs:
  * {@code integration-tests/target/netns-logs/tunnel-mesh/}.
@@ -163,6 +165,27 @@ class TunnelMeshTest {
                         "tunnel_denied_policy 0\n", "tunnel_denied_agent_allow_list 0\n");
                 assertThat(counter(stats, "tunnel_bytes_to_node")).isGreaterThan(1000);
                 assertThat(counter(stats, "tunnel_bytes_from_node")).isGreaterThan(1000);
+
+                // 4. the launcher's fast path through the per-user tunnel helper chooses the mesh the same way
+                String fast = TunnelSshTest.launcher(lab, alice);
+                Path helperLog = Path.of(alice, ".cache/gridmesh/tunnel-helper.log");
+                try {
+                    // the first tunnel finds no helper: its JVM serves it (over the mesh) and starts one
+                    ExecResult cold = pl.a.sh(Duration.ofSeconds(60), "echo x | " + fast + "tunnel --state-dir "
+                            + TunnelSshTest.q(pl.dirA) + " worker 22 | head -c 4");
+                    assertThat(cold.stdout()).as(cold.stderr()).isEqualTo("SSH-");
+                    lab.await("tunnel helper up", Duration.ofSeconds(30),
+                            () -> pl.a.sh("cat " + TunnelSshTest.q(helperLog.toString())).stdout().contains("listening on 127.0.0.1:"));
+                    ExecResult viaHelper = pl.a.sh(Duration.ofSeconds(60), fast + "ssh --state-dir " + TunnelSshTest.q(pl.dirA)
+                            + " " + opts + " root@worker " + TunnelSshTest.q("echo conn=$SSH_CONNECTION; exit 7"));
+                    assertThat(viaHelper.exitCode()).as("remote exit code; stderr: " + viaHelper.stderr()).isEqualTo(7);
+                    assertThat(viaHelper.stdout()).contains("conn=" + ipAlpha + " ");
+                    String hl = pl.a.shOk("cat " + TunnelSshTest.q(helperLog.toString())).stdout();
+                    assertThat(hl).as(hl).contains("worker:22 via mesh, open in ").doesNotContain(" via relay, open in ");
+                    lab.note("helper log:\n" + hl.strip());
+                } finally {
+                    pl.a.sh(fast + "tunnel-daemon --stop");
+                }
             } finally {
                 for (LabProcess p : procs) {
                     p.stop();
