@@ -41,18 +41,8 @@ final class ProxyCommandLine {
             parts.addAll(List.of("-XX:SharedArchiveFile=" + jsa, "-XX:+AutoCreateSharedArchive", "-Xlog:cds=off",
                     "-Xlog:cds+dynamic=off"));
         }
-        parts.addAll(List.of("-XX:+UseSerialGC", "-Xmx128m", "-Xss512k", "-cp", cp, "dev.gridmesh.cli.Main", "tunnel"));
-        if (via != null) {
-            parts.addAll(List.of("--via", via));
-        }
-        if (stateDir != null) {
-            parts.addAll(List.of("--state-dir", stateDir));
-        }
-        StringBuilder b = new StringBuilder();
-        for (String p : parts) {
-            b.append(quote(p)).append(' ');
-        }
-        return b.append("%h %p").toString();
+        parts.addAll(List.of("-XX:+UseSerialGC", "-Xmx128m", "-Xss512k", "-cp", cp, "dev.gridmesh.cli.Main"));
+        return line(parts, via, stateDir);
     }
 
     /**
@@ -60,15 +50,20 @@ final class ProxyCommandLine {
      * fast path builds too, word for word (LauncherFastPathTest compares them).
      */
     static String forLauncher(String launcher, String via, String stateDir) {
-        List<String> parts = new ArrayList<>(List.of(launcher, "tunnel"));
+        return line(new ArrayList<>(List.of(launcher)), via, stateDir);
+    }
+
+    /** {@code COMMAND tunnel [--via V] [--state-dir DIR] %h %p}, every word quoted for ssh. */
+    private static String line(List<String> command, String via, String stateDir) {
+        command.add("tunnel");
         if (via != null) {
-            parts.addAll(List.of("--via", via));
+            command.addAll(List.of("--via", via));
         }
         if (stateDir != null) {
-            parts.addAll(List.of("--state-dir", stateDir));
+            command.addAll(List.of("--state-dir", stateDir));
         }
         StringBuilder b = new StringBuilder();
-        for (String p : parts) {
+        for (String p : command) {
             b.append(quote(p)).append(' ');
         }
         return b.append("%h %p").toString();
