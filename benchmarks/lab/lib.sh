@@ -100,3 +100,15 @@ _sshd_conf() { # NAME LISTEN
     "PasswordAuthentication no" "KbdInteractiveAuthentication no" "SetEnv HOME=$WORK/home" "GatewayPorts no" \
     "MaxStartups 100" >"$WORK/$1_sshd_config"
 }
+
+# private_cli NAME: copies the jars under test (GRIDMESH_LIB, default ROOT/cli/target/dist/lib, built if missing) to
+# $WORK/lib, so a rebuild elsewhere cannot swap them mid-run, and writes $WORK/NAME, a `gridmesh` running from them
+private_cli() {
+  local src=${GRIDMESH_LIB:-$ROOT/cli/target/dist/lib} java
+  [ -d "$src" ] || "$ROOT/gridmesh" --version >/dev/null
+  mkdir -p "$WORK/lib" && cp "$src"/*.jar "$WORK/lib/"
+  java="$("$ROOT/gridmesh" --launcher-java-home)/bin/java"
+  printf '#!/bin/sh\nexec %s -Xss512k --enable-native-access=ALL-UNNAMED -cp "%s/lib/*" dev.gridmesh.cli.Main "$@"\n' \
+    "$java" "$WORK" >"$WORK/$1"
+  chmod +x "$WORK/$1"
+}

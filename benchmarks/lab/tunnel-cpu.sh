@@ -48,12 +48,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-LIB_SRC=${GRIDMESH_LIB:-$ROOT/cli/target/dist/lib}
-[ -d "$LIB_SRC" ] || "$ROOT/gridmesh" --version >/dev/null
-mkdir -p "$WORK/lib" && cp "$LIB_SRC"/*.jar "$WORK/lib/"
-JAVA_BIN="$("$ROOT/gridmesh" --launcher-java-home)/bin/java"
-printf '#!/bin/sh\nexec %s -Xss512k --enable-native-access=ALL-UNNAMED -cp "%s/lib/*" dev.gridmesh.cli.Main "$@"\n' "$JAVA_BIN" "$WORK" >"$WORK/gridmesh"
-chmod +x "$WORK/gridmesh"
+private_cli gridmesh # the jars under test, copied (lib.sh)
 G="$WORK/gridmesh"
 
 # one cgroup per host; `ip netns exec` remounts /sys, so a process joins its group before entering the namespace

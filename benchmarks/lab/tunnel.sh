@@ -55,12 +55,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # run a private copy of the built jars (GRIDMESH_LIB, default cli/target/dist/lib): never the launcher's rebuild
-LIB_SRC=${GRIDMESH_LIB:-$ROOT/cli/target/dist/lib}
-[ -d "$LIB_SRC" ] || "$ROOT/gridmesh" --version >/dev/null
-mkdir -p "$WORK/lib" && cp "$LIB_SRC"/*.jar "$WORK/lib/"
-JAVA_BIN="$("$ROOT/gridmesh" --launcher-java-home)/bin/java"
-printf '#!/bin/sh\nexec %s -Xss512k --enable-native-access=ALL-UNNAMED -cp "%s/lib/*" dev.gridmesh.cli.Main "$@"\n' "$JAVA_BIN" "$WORK" >"$WORK/gridmesh-java"
-chmod +x "$WORK/gridmesh-java"
+private_cli gridmesh-java # the jars under test, copied (lib.sh)
 GRIDMESH="$WORK/gridmesh-java"
 # the engineer runs the real bash launcher, laid out as a distribution ($WORK/gridmesh beside $WORK/lib): its tunnel
 # fast path and the tunnel helper it starts are what the warm rows measure
