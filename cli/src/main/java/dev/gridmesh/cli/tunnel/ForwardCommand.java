@@ -152,12 +152,12 @@ public final class ForwardCommand implements Callable<Integer> {
             Socket mesh = MeshRoute.open(r.via() == MeshRoute.Via.AUTO && r.creds() == null ? MeshRoute.Via.MESH : r.via(),
                     r.stateDir(), t.node(), t.port());
             if (mesh != null) {
-                MeshRoute.pump(mesh, s.getInputStream(), halfClosing(s), true);
+                MeshRoute.pump(mesh, s.getInputStream(), new SocketOutput(s, s::shutdownOutput), true);
                 return;
             }
             try (TunnelClient tc = new TunnelClient(r.creds())) {
                 tc.open(t);
-                tc.pump(s.getInputStream(), halfClosing(s), true);
+                tc.pump(s.getInputStream(), new SocketOutput(s, s::shutdownOutput), true);
             }
         } catch (IOException e) {
             synchronized (err) {
@@ -165,28 +165,6 @@ public final class ForwardCommand implements Callable<Integer> {
                 err.flush();
             }
         }
-    }
-
-    /** {@code s}'s output whose close half-closes toward the local client (remote EOF). */
-    private static OutputStream halfClosing(Socket s) throws IOException {
-        return new OutputStream() {
-            final OutputStream o = s.getOutputStream();
-
-            @Override
-            public void write(int b) throws IOException {
-                o.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                o.write(b, off, len);
-            }
-
-            @Override
-            public void close() throws IOException {
-                s.shutdownOutput();
-            }
-        };
     }
 
     private static void closeQuietly(ServerSocket s) {

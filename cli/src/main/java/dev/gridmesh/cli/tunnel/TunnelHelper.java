@@ -555,7 +555,12 @@ public final class TunnelHelper implements AutoCloseable {
                 return;
             }
             try (down) {
-                OutputStream toClient = new RemoteEofMarker(down, s);
+                // the attach connection's close (the node half-closed) records the clean outcome first, so a
+                // status that follows the client's EOF answers OK at once
+                OutputStream toClient = new SocketOutput(down, () -> {
+                    s.outcome.complete("");
+                    down.close();
+                });
                 if (mesh != null) {
                     try {
                         MeshRoute.pump(mesh, upIn, toClient, true);
@@ -593,43 +598,6 @@ public final class TunnelHelper implements AutoCloseable {
                 idleSince = System.nanoTime();
                 idleLock.notifyAll();
             }
-        }
-    }
-
-    /**
-     * The client's {@code attach} connection as the pump's destination: its close (the node half-closed) records
-     * the clean outcome first, so a {@code status} that follows the client's EOF answers OK at once.
-     */
-    private static final class RemoteEofMarker extends OutputStream {
-        private final Socket down;
-        private final OutputStream out;
-        private final Stream stream;
-
-        RemoteEofMarker(Socket down, Stream stream) throws IOException {
-            this.down = down;
-            this.out = down.getOutputStream();
-            this.stream = stream;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            out.flush();
-        }
-
-        @Override
-        public void close() throws IOException {
-            stream.outcome.complete("");
-            down.close();
         }
     }
 
