@@ -21,7 +21,6 @@ import dev.gridmesh.relay.server.RelayServer;
 import dev.gridmesh.relay.tunnel.TunnelCounters;
 import dev.gridmesh.testsupport.prom.PromText;
 import dev.gridmesh.testsupport.relay.RelayTestAgent;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -68,17 +67,7 @@ class EngineerConnectionLimitsTest {
                     + Frames.UPGRADE_TOKEN + "\r\nAuthorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             in = new DataInputStream(socket.getInputStream());
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int last4 = 0;
-            while (last4 != 0x0d0a0d0a) {
-                int c = in.read();
-                if (c < 0) {
-                    throw new EOFException("closed in the HTTP head");
-                }
-                head.write(c);
-                last4 = last4 << 8 | c;
-            }
-            assertThat(head.toString(StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 101");
+            assertThat(RelayTestAgent.readHead(in)).startsWith("HTTP/1.1 101");
         }
 
         void send(FrameType type, long id, byte[] payload) throws IOException {

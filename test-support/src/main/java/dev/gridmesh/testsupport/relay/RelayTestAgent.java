@@ -113,7 +113,8 @@ public final class RelayTestAgent implements AutoCloseable {
         }
     }
 
-    private static String readHead(InputStream in) throws IOException {
+    /** Reads an HTTP response head up to its blank line (at most 8 KiB), byte by byte so nothing after it is consumed. */
+    public static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int last4 = 0;
         while (last4 != 0x0d0a0d0a) {
